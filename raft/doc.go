@@ -1,0 +1,36 @@
+// Package raft is one Raft peer doing leader election and heartbeats: part A
+// of the MIT 6.824/6.5840 Raft lab, written in the lab's teaching structure so
+// a student can read it next to the lab handout.
+//
+// Where to find things:
+//
+//   - election.go: electionTicker (the background loop that notices an
+//     election timeout), startElection (one round of RequestVote RPCs),
+//     askVoteFromPeer (one RPC and its reply) and the RequestVote handler.
+//   - replication.go: replicationTicker (the leader's heartbeat loop),
+//     startReplication (one round of AppendEntries RPCs), replicateToPeer (one
+//     RPC and its reply) and the AppendEntries handler.
+//   - raft.go: the Raft struct, Make, GetState, Kill/killed, the role
+//     transitions becomeFollowerLocked/becomeCandidateLocked/
+//     becomeLeaderLocked and contextLostLocked.
+//   - timer.go: resetElectionTimerLocked and isElectionTimeoutLocked.
+//   - persist.go: currentTerm and votedFor, saved before any vote is granted
+//     or any term is adopted.
+//
+// Functions whose names end in Locked must be called with rf.mu held. No
+// function holds rf.mu across a wait or an RPC: that is the lab's rule, and
+// the virtual-time scheduler in package sim relies on it.
+//
+// The peer never touches the time package or the go statement. Time,
+// goroutines and randomness come from a Runtime; RPCs go through a
+// Transport; durable state goes through a Persister. Package sim provides a
+// deterministic virtual-time implementation of all three and a real-time one,
+// so the same code is measured in simulation and checked against reality.
+//
+// Timer precision: the election ticker sleeps exactly until the election
+// deadline (or for at most ElectionTimeoutMin, so that a timer reset that
+// moves the deadline earlier is never missed), instead of polling every
+// 50-350 ms as the lab's skeleton suggests. Under virtual time it fires at the
+// deadline exactly; under real time the remaining lag is the operating
+// system's timer and goroutine wake-up latency, typically well under 1 ms.
+package raft

@@ -1,0 +1,64 @@
+package vtime
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// StuckError reports a task that blocked on something other than Sleep.
+type StuckError struct {
+	Period     time.Duration
+	WaitReason string // as the Go runtime names it: "sync.Mutex.Lock", "chan receive", ...
+	Stack      string // the stuck goroutine's stack, or empty if it was not found
+}
+
+func (e *StuckError) Error() string {
+	cause := "a goroutine is blocked outside the scheduler"
+	switch {
+	case strings.HasPrefix(e.WaitReason, "sync.Mutex") || strings.HasPrefix(e.WaitReason, "sync.RWMutex"):
+		cause = "a task waits for a mutex that a parked task holds: a lock was held across a Sleep or an RPC"
+	case strings.HasPrefix(e.WaitReason, "chan") || strings.HasPrefix(e.WaitReason, "select"):
+		cause = "a task is blocked on a raw channel operation; in virtual time tasks may only wait by Sleep"
+	case e.WaitReason != "":
+		cause = "a task is blocked outside the scheduler"
+	}
+	msg := fmt.Sprintf("vtime: no event ran for %v of wall time: %s (wait reason %q)", e.Period, cause, e.WaitReason)
+	if e.Stack != "" {
+		msg += "\n" + e.Stack
+	}
+	return msg
+}
+
+// stuckError finds the goroutine that should be running: it was started by
+// Scheduler.Go, is not parked in the scheduler, and is not waiting for its
+// first turn.
+func stuckError(period time.Duration) *StuckError {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		text := string(g)
+		if !strings.Contains(text, "vtime.(*Scheduler).Go") ||
+			strings.Contains(text, "vtime.(*Scheduler).park(") {
+			continue
+		}
+		lines := strings.SplitN(text, "\n", 3)
+		if len(lines) >= 2 && strings.Contains(lines[1], "vtime.(*Scheduler).trampoline(") {
+			continue // not yet started
+		}
+		return &StuckError{Period: period, WaitReason: waitReason(lines[0]), Stack: text}
+	}
+	return &StuckError{Period: period}
+}
+
+// waitReason extracts "sync.Mutex.Lock" from "goroutine 7 [sync.Mutex.Lock, 2 minutes]:".
+func waitReason(header string) string {
+	open, end := strings.IndexByte(header, '['), strings.IndexByte(header, ']')
+	if open < 0 || end < open {
+		return ""
+	}
+	reason, _, _ := strings.Cut(header[open+1:end], ",")
+	return reason
+}
