@@ -128,6 +128,10 @@ func (s *Scheduler) RunFor(d time.Duration) error {
 		s.current = next
 		next.wake <- struct{}{}
 		s.waitForTasks()
+		if s.broken.Load() {
+			// The stuck task may still touch the scheduler; leave its state alone.
+			return s.failure
+		}
 	}
 	s.current = nil
 	if s.panicked != nil {

@@ -178,6 +178,7 @@ func TestMutexHeldAcrossSleepIsReported(t *testing.T) {
 	if err2 := s.RunFor(time.Second); err2 == nil {
 		t.Fatal("a broken scheduler ran again")
 	}
+	mu.Unlock() // release the stuck task so it does not outlive the test
 }
 
 func TestRawChannelIsReported(t *testing.T) {

@@ -22,6 +22,8 @@ func (e *StuckError) Error() string {
 		cause = "a task waits for a mutex that a parked task holds: a lock was held across a Sleep or an RPC"
 	case strings.HasPrefix(e.WaitReason, "chan") || strings.HasPrefix(e.WaitReason, "select"):
 		cause = "a task is blocked on a raw channel operation; in virtual time tasks may only wait by Sleep"
+	case e.WaitReason == "running" || e.WaitReason == "runnable":
+		cause = "a task has run without parking: an endless loop that never calls Sleep?"
 	case e.WaitReason != "":
 		cause = "a task is blocked outside the scheduler"
 	}
@@ -33,11 +35,14 @@ func (e *StuckError) Error() string {
 }
 
 // stuckError finds the goroutine that should be running: it was started by
-// Scheduler.Go, is not parked in the scheduler, and is not waiting for its
-// first turn.
+// Scheduler.Go, is not parked in a scheduler, and is not waiting for its
+// first turn. Goroutines carry no scheduler identity, so when several
+// schedulers share a process a blocked task is preferred over a running one
+// (which belongs to a healthy scheduler, or spins in a loop).
 func stuckError(period time.Duration) *StuckError {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
+	var running *StuckError
 	for _, g := range bytes.Split(buf, []byte("\n\n")) {
 		text := string(g)
 		if !strings.Contains(text, "vtime.(*Scheduler).Go") ||
@@ -48,7 +53,16 @@ func stuckError(period time.Duration) *StuckError {
 		if len(lines) >= 2 && strings.Contains(lines[1], "vtime.(*Scheduler).trampoline(") {
 			continue // not yet started
 		}
-		return &StuckError{Period: period, WaitReason: waitReason(lines[0]), Stack: text}
+		e := &StuckError{Period: period, WaitReason: waitReason(lines[0]), Stack: text}
+		if e.WaitReason != "running" && e.WaitReason != "runnable" {
+			return e
+		}
+		if running == nil {
+			running = e
+		}
+	}
+	if running != nil {
+		return running
 	}
 	return &StuckError{Period: period}
 }
