@@ -1,0 +1,457 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/raftbench/raftbench/raft"
+	"github.com/raftbench/raftbench/sim/vtime"
+)
+
+// Config describes a cluster and the world it runs in.
+type Config struct {
+	// Nodes is the number of peers (at least 1).
+	Nodes int
+	// Seed fixes every random choice of a virtual-time run.
+	Seed uint64
+	// Raft is every peer's timing; the zero value means raft.DefaultConfig().
+	Raft raft.Config
+	// Network is the simulated network.
+	Network Network
+	// Runtime is Virtual (default) or Realtime.
+	Runtime RuntimeKind
+	// LastLog optionally gives each peer a synthetic log position, so peers
+	// with older positions cannot win elections. Empty, or one per peer.
+	LastLog []raft.LogPosition
+	// Record keeps every Event of the run for Events().
+	Record bool
+	// Watchdog is how long, in wall time, a virtual-time run may go without
+	// any event before it fails as stuck (zero: vtime.DefaultWatchdog).
+	Watchdog time.Duration
+}
+
+func (c *Config) validate() error {
+	if c.Nodes < 1 {
+		return fmt.Errorf("sim config: Nodes is %d; want at least 1", c.Nodes)
+	}
+	if c.Raft == (raft.Config{}) {
+		c.Raft = raft.DefaultConfig()
+	}
+	if err := c.Raft.Validate(); err != nil {
+		return fmt.Errorf("sim config: %w", err)
+	}
+	if err := c.Network.validate(c.Nodes); err != nil {
+		return err
+	}
+	if c.Runtime != Virtual && c.Runtime != Realtime {
+		return fmt.Errorf("sim config: Runtime is %v; want sim.Virtual or sim.Realtime", c.Runtime)
+	}
+	if len(c.LastLog) != 0 && len(c.LastLog) != c.Nodes {
+		return fmt.Errorf("sim config: LastLog has %d positions for %d nodes; want none or one per node", len(c.LastLog), c.Nodes)
+	}
+	if c.Watchdog < 0 {
+		return fmt.Errorf("sim config: Watchdog is %v; want 0 (default) or more", c.Watchdog)
+	}
+	return nil
+}
+
+// incarnation is one life of a peer, from Start or Restart to Crash.
+type incarnation struct {
+	id        int
+	rf        *raft.Raft
+	dead      atomic.Bool
+	persister *persister
+}
+
+// Cluster is a set of Raft peers on a simulated network.
+type Cluster struct {
+	cfg Config
+	eng engine
+	net *network
+	mon *monitor
+
+	mu      sync.Mutex // guards peers and the driver's flags
+	peers   []*incarnation
+	started bool
+	stopped bool
+	runErr  error
+
+	evMu   sync.Mutex // guards events; taken by observers with a peer's lock held
+	events []Event
+
+	obsMu  sync.Mutex // serialises stop-condition checks
+	stopIf func(Event) bool
+}
+
+// NewCluster builds a cluster; nothing runs until Start.
+func NewCluster(cfg Config) (*Cluster, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	c := &Cluster{cfg: cfg, peers: make([]*incarnation, cfg.Nodes)}
+	switch cfg.Runtime {
+	case Virtual:
+		s := vtime.New(cfg.Seed)
+		s.Watchdog = cfg.Watchdog
+		c.eng = s
+	case Realtime:
+		c.eng = newRealtime(cfg.Seed)
+	}
+	c.mon = newMonitor(cfg.Nodes, c.eng.Halt)
+	timeout := cfg.Network.RPCTimeout
+	if timeout == 0 {
+		timeout = DefaultRPCTimeout
+	}
+	n := &network{
+		cfg:       cfg.Network,
+		timeout:   timeout,
+		rt:        c.eng,
+		c:         c,
+		rng:       rand.New(rand.NewPCG(cfg.Seed^0x6a09e667f3bcc909, cfg.Seed+1)),
+		current:   make([]*incarnation, cfg.Nodes),
+		connected: make([]bool, cfg.Nodes),
+		group:     make([]int, cfg.Nodes),
+		stores:    make([]*store, cfg.Nodes),
+	}
+	for i := range cfg.Nodes {
+		n.connected[i] = true
+		n.stores[i] = &store{}
+	}
+	c.net = n
+	return c, nil
+}
+
+// Config returns the cluster's configuration, defaults filled in.
+func (c *Cluster) Config() Config { return c.cfg }
+
+// Start boots every peer at time zero.
+func (c *Cluster) Start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.started {
+		return
+	}
+	c.started = true
+	for i := range c.cfg.Nodes {
+		c.bootLocked(i)
+	}
+}
+
+func (c *Cluster) bootLocked(i int) {
+	inc := &incarnation{id: i, persister: &persister{s: c.net.stores[i]}}
+	var last raft.LogPosition
+	if len(c.cfg.LastLog) > 0 {
+		last = c.cfg.LastLog[i]
+	}
+	rf, err := raft.Make(i, c.cfg.Nodes, c.cfg.Raft, raft.Deps{
+		Runtime:   c.eng,
+		Transport: &endpoint{n: c.net, inc: inc},
+		Persister: inc.persister,
+		Observer:  &observer{c: c, inc: inc},
+		LastLog:   last,
+	})
+	if err != nil {
+		// The config was validated and the disk written only by raft itself.
+		panic(fmt.Sprintf("sim: booting peer %d: %v", i, err))
+	}
+	inc.rf = rf
+	c.peers[i] = inc
+	c.net.mu.Lock()
+	c.net.current[i] = inc
+	c.net.mu.Unlock()
+	rf.Start()
+}
+
+// Now is the time elapsed since Start (virtual or real).
+func (c *Cluster) Now() time.Duration { return c.eng.Now() }
+
+// RunFor lets d of time pass (virtual time runs as fast as it can). It
+// returns early on a safety violation.
+func (c *Cluster) RunFor(d time.Duration) {
+	c.run(d)
+}
+
+// RunUntil runs for at most d, stopping as soon as stop returns true for an
+// event. It reports whether stop did. stop runs with a peer's lock held: it
+// must not call back into the cluster.
+func (c *Cluster) RunUntil(d time.Duration, stop func(Event) bool) bool {
+	if rt, ok := c.eng.(*realtime); ok {
+		select { // forget a halt left over from an earlier run
+		case <-rt.halt:
+		default:
+		}
+	}
+	stopped := false
+	c.obsMu.Lock()
+	c.stopIf = func(e Event) bool {
+		if stop(e) {
+			stopped = true
+		}
+		return stopped
+	}
+	c.obsMu.Unlock()
+	c.run(d)
+	c.obsMu.Lock()
+	defer c.obsMu.Unlock()
+	c.stopIf = nil
+	return stopped
+}
+
+func (c *Cluster) run(d time.Duration) {
+	if !c.started {
+		c.Start()
+	}
+	if c.runErr != nil || c.mon.err() != nil {
+		return
+	}
+	if err := c.eng.RunFor(d); err != nil {
+		c.runErr = err
+	}
+}
+
+// State returns peer i's term and whether it believes it leads. A crashed
+// peer reports the term on its disk and false.
+func (c *Cluster) State(i int) (term int, isLeader bool) {
+	if i < 0 || i >= c.cfg.Nodes {
+		return 0, false
+	}
+	c.mu.Lock()
+	inc := c.peers[i]
+	c.mu.Unlock()
+	if inc == nil || inc.dead.Load() {
+		term, _, _ := raft.DecodeState(c.net.stores[i].read())
+		return term, false
+	}
+	return inc.rf.GetState()
+}
+
+// Leader returns the live peer that believes it leads the highest term.
+func (c *Cluster) Leader() (id int, ok bool) {
+	best := -1
+	id = -1
+	for i := range c.cfg.Nodes {
+		if !c.Alive(i) {
+			continue
+		}
+		if term, lead := c.State(i); lead && term > best {
+			best, id = term, i
+		}
+	}
+	return id, id >= 0
+}
+
+// Alive reports whether peer i is running (started and not crashed).
+func (c *Cluster) Alive(i int) bool {
+	if i < 0 || i >= c.cfg.Nodes {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.peers[i] != nil && !c.peers[i].dead.Load()
+}
+
+func (c *Cluster) checkPeer(op string, i int) error {
+	if i < 0 || i >= c.cfg.Nodes {
+		return fmt.Errorf("sim: %s(%d): no such peer; want 0..%d", op, i, c.cfg.Nodes-1)
+	}
+	return nil
+}
+
+// Crash stops peer i as a power failure would: its goroutines end, its
+// messages in flight still arrive, and it keeps only what it persisted.
+func (c *Cluster) Crash(i int) error {
+	if err := c.checkPeer("Crash", i); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	inc := c.peers[i]
+	if inc == nil || inc.dead.Load() {
+		c.mu.Unlock()
+		return fmt.Errorf("sim: Crash(%d): peer is not running", i)
+	}
+	inc.dead.Store(true)
+	inc.persister.dead.Store(true)
+	c.mu.Unlock()
+	inc.rf.Kill()
+	c.net.mu.Lock()
+	c.net.current[i] = nil
+	c.net.mu.Unlock()
+	c.fault(i, "crash")
+	return nil
+}
+
+// Restart boots a crashed peer from its persisted state.
+func (c *Cluster) Restart(i int) error {
+	if err := c.checkPeer("Restart", i); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.started {
+		return fmt.Errorf("sim: Restart(%d): the cluster has not started", i)
+	}
+	if inc := c.peers[i]; inc != nil && !inc.dead.Load() {
+		return fmt.Errorf("sim: Restart(%d): peer is running; Crash it first", i)
+	}
+	c.bootLocked(i)
+	c.fault(i, "restart")
+	return nil
+}
+
+// Disconnect cuts peer i off the network: it sends and receives nothing.
+func (c *Cluster) Disconnect(i int) error { return c.setConnected("Disconnect", i, false) }
+
+// Connect puts a disconnected peer back on the network.
+func (c *Cluster) Connect(i int) error { return c.setConnected("Connect", i, true) }
+
+func (c *Cluster) setConnected(op string, i int, up bool) error {
+	if err := c.checkPeer(op, i); err != nil {
+		return err
+	}
+	c.net.mu.Lock()
+	c.net.connected[i] = up
+	c.net.mu.Unlock()
+	if up {
+		c.fault(i, "connect")
+	} else {
+		c.fault(i, "disconnect")
+	}
+	return nil
+}
+
+// Partition splits the network into groups that cannot reach each other.
+// Peers named in no group are each isolated on their own.
+func (c *Cluster) Partition(groups ...[]int) error {
+	assign := make([]int, c.cfg.Nodes)
+	for i := range assign {
+		assign[i] = -1
+	}
+	for g, members := range groups {
+		for _, p := range members {
+			if err := c.checkPeer("Partition", p); err != nil {
+				return err
+			}
+			if assign[p] >= 0 {
+				return fmt.Errorf("sim: Partition: peer %d is in two groups", p)
+			}
+			assign[p] = g
+		}
+	}
+	next := len(groups)
+	for i := range assign {
+		if assign[i] < 0 {
+			assign[i] = next
+			next++
+		}
+	}
+	c.net.mu.Lock()
+	copy(c.net.group, assign)
+	c.net.mu.Unlock()
+	c.fault(-1, fmt.Sprint("partition ", groups))
+	return nil
+}
+
+// Heal removes any partition (disconnected peers stay disconnected).
+func (c *Cluster) Heal() {
+	c.net.mu.Lock()
+	clear(c.net.group)
+	c.net.mu.Unlock()
+	c.fault(-1, "heal")
+}
+
+// Stats returns the RPC counters so far.
+func (c *Cluster) Stats() Stats {
+	c.net.mu.Lock()
+	defer c.net.mu.Unlock()
+	return Stats{AppendEntries: c.net.stats[AppendEntries], RequestVote: c.net.stats[RequestVote]}
+}
+
+// Err reports safety violations and a stuck virtual-time run.
+func (c *Cluster) Err() error {
+	return errors.Join(c.mon.err(), c.runErr)
+}
+
+// Events returns the recorded timeline (Config.Record).
+func (c *Cluster) Events() []Event {
+	c.evMu.Lock()
+	defer c.evMu.Unlock()
+	return slices.Clone(c.events)
+}
+
+// Stop ends every peer and every goroutine the cluster started.
+func (c *Cluster) Stop() {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	c.stopped = true
+	for _, inc := range c.peers {
+		if inc != nil {
+			inc.dead.Store(true)
+			inc.persister.dead.Store(true)
+			inc.rf.Kill()
+		}
+	}
+	c.mu.Unlock()
+	c.eng.Stop()
+}
+
+func (c *Cluster) fault(peer int, what string) {
+	c.emit(Event{At: c.eng.Now(), Kind: Fault, Peer: peer, Fault: what})
+}
+
+func (c *Cluster) rpcDone(from, to, term int, kind RPCKind, outcome Outcome) {
+	c.emit(Event{At: c.eng.Now(), Kind: RPCDone, Peer: from, Other: to, Term: term, RPC: kind, Outcome: outcome})
+}
+
+// emit records e and checks RunUntil's stop condition.
+func (c *Cluster) emit(e Event) {
+	if c.cfg.Record {
+		c.evMu.Lock()
+		c.events = append(c.events, e)
+		c.evMu.Unlock()
+	}
+	c.obsMu.Lock()
+	if c.stopIf != nil && c.stopIf(e) {
+		c.eng.Halt()
+	}
+	c.obsMu.Unlock()
+}
+
+// observer forwards one incarnation's reports to the monitor and timeline;
+// reports from a crashed incarnation's leftover goroutines are ignored.
+type observer struct {
+	c   *Cluster
+	inc *incarnation
+}
+
+func (o *observer) StateChanged(peer, term int, role raft.Role) {
+	if o.inc.dead.Load() {
+		return
+	}
+	now := o.c.eng.Now()
+	o.c.mon.stateChanged(now, peer, term, role)
+	o.c.emit(Event{At: now, Kind: StateChange, Peer: peer, Term: term, Role: role})
+}
+
+func (o *observer) VoteGranted(peer, term, candidate int) {
+	if o.inc.dead.Load() {
+		return
+	}
+	now := o.c.eng.Now()
+	o.c.mon.voteGranted(now, peer, term, candidate)
+	o.c.emit(Event{At: now, Kind: Vote, Peer: peer, Term: term, Other: candidate})
+}
+
+func (o *observer) HeartbeatAccepted(peer, term, leader int) {
+	if o.inc.dead.Load() {
+		return
+	}
+	o.c.emit(Event{At: o.c.eng.Now(), Kind: Heartbeat, Peer: peer, Term: term, Other: leader})
+}

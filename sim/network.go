@@ -1,0 +1,237 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/raftbench/raftbench/raft"
+)
+
+// DefaultRPCTimeout is how long a call whose request or reply is lost takes
+// to return false, when Network.RPCTimeout is zero.
+const DefaultRPCTimeout = 500 * time.Millisecond
+
+// Network describes the simulated network between peers.
+type Network struct {
+	// Latency is the one-way delay of every message (nil: no delay).
+	Latency Latency
+	// Links overrides Latency for messages sent From one peer To another.
+	Links map[Link]Latency
+	// Loss is the probability that any one message, request or reply, is
+	// lost; each message is lost independently. In [0, 1).
+	Loss float64
+	// PersistDelay is the fsync time: a peer that saved its state while
+	// handling an RPC (a vote, a new term) replies only after this delay.
+	PersistDelay time.Duration
+	// RPCTimeout is when a call that got no reply returns false, counted from
+	// the call (zero: DefaultRPCTimeout). A reply that would arrive later is
+	// dropped.
+	RPCTimeout time.Duration
+}
+
+// Link is a directed pair of peers.
+type Link struct{ From, To int }
+
+func (n Network) validate(nodes int) error {
+	if n.Latency != nil {
+		if err := n.Latency.Validate(); err != nil {
+			return fmt.Errorf("sim config: Network.Latency: %w", err)
+		}
+	}
+	for l, lat := range n.Links {
+		if l.From < 0 || l.From >= nodes || l.To < 0 || l.To >= nodes {
+			return fmt.Errorf("sim config: Network.Links: link %d->%d names a peer outside 0..%d", l.From, l.To, nodes-1)
+		}
+		if lat == nil {
+			return fmt.Errorf("sim config: Network.Links: link %d->%d has no latency model", l.From, l.To)
+		}
+		if err := lat.Validate(); err != nil {
+			return fmt.Errorf("sim config: Network.Links %d->%d: %w", l.From, l.To, err)
+		}
+	}
+	if !(n.Loss >= 0 && n.Loss < 1) {
+		return fmt.Errorf("sim config: Network.Loss is %v; want a probability in [0, 1)", n.Loss)
+	}
+	if n.PersistDelay < 0 {
+		return fmt.Errorf("sim config: Network.PersistDelay is %v; want 0 or more", n.PersistDelay)
+	}
+	if n.RPCTimeout < 0 {
+		return fmt.Errorf("sim config: Network.RPCTimeout is %v; want 0 (default %v) or more", n.RPCTimeout, DefaultRPCTimeout)
+	}
+	return nil
+}
+
+// RPCStats counts one kind of RPC.
+type RPCStats struct {
+	Sent      int // calls made by live peers
+	Delivered int // requests that reached a live peer's handler
+	Replied   int // calls whose reply came back in time (returned true)
+	Dropped   int // calls that returned false: lost, unreachable, target down or late
+}
+
+// Stats counts RPCs by kind.
+type Stats struct {
+	AppendEntries RPCStats
+	RequestVote   RPCStats
+}
+
+// network carries RPCs between the current incarnations of the peers.
+type network struct {
+	cfg     Network
+	timeout time.Duration
+	rt      raft.Runtime
+	c       *Cluster
+
+	mu        sync.Mutex
+	rng       *rand.Rand
+	current   []*incarnation // nil while crashed
+	connected []bool
+	group     []int // peers talk only within a group
+	stores    []*store
+	stats     [2]RPCStats
+}
+
+func (n *network) linkUpLocked(from, to int) bool {
+	return n.connected[from] && n.connected[to] && n.group[from] == n.group[to]
+}
+
+func (n *network) lostLocked() bool {
+	return n.cfg.Loss > 0 && n.rng.Float64() < n.cfg.Loss
+}
+
+func (n *network) latencyLocked(from, to int) time.Duration {
+	model := n.cfg.Latency
+	if l, ok := n.cfg.Links[Link{from, to}]; ok {
+		model = l
+	}
+	if model == nil {
+		return 0
+	}
+	return model.Sample(n.rng)
+}
+
+// endpoint is one incarnation's view of the network; it implements
+// raft.Transport so that a crashed incarnation can send nothing.
+type endpoint struct {
+	n   *network
+	inc *incarnation
+}
+
+func (e *endpoint) RequestVote(ctx context.Context, from, to int, args *raft.RequestVoteArgs, reply *raft.RequestVoteReply) bool {
+	return e.n.call(e.inc, RequestVote, from, to, args.Term, func(target *incarnation) {
+		target.rf.RequestVote(ctx, args, reply)
+		if reply.VoteGranted {
+			e.n.c.mon.votePersisted(e.n.rt.Now(), to, args.CandidateId, reply.Term, e.n.stores[to].read())
+		}
+	})
+}
+
+func (e *endpoint) AppendEntries(ctx context.Context, from, to int, args *raft.AppendEntriesArgs, reply *raft.AppendEntriesReply) bool {
+	return e.n.call(e.inc, AppendEntries, from, to, args.Term, func(target *incarnation) {
+		target.rf.AppendEntries(ctx, args, reply)
+	})
+}
+
+// call carries one RPC: request latency, the handler (run in the caller's
+// goroutine, at the target, at the request's arrival time), the fsync delay
+// if the handler persisted, and reply latency. Lost or undeliverable calls
+// return false when the RPC timeout expires, as labrpc does.
+func (n *network) call(src *incarnation, kind RPCKind, from, to, term int, handle func(*incarnation)) bool {
+	if src.dead.Load() {
+		return false // a crashed peer sends nothing
+	}
+	if to < 0 || to >= len(n.current) || to == from {
+		panic(fmt.Sprintf("sim: peer %d sent %v to peer %d of %d", from, kind, to, len(n.current)))
+	}
+	start := n.rt.Now()
+	n.mu.Lock()
+	n.stats[kind].Sent++
+	outcome := Replied
+	switch {
+	case !n.linkUpLocked(from, to):
+		outcome = Unreachable
+	case n.lostLocked():
+		outcome = LostRequest
+	}
+	var delay time.Duration
+	if outcome == Replied {
+		delay = n.latencyLocked(from, to)
+	}
+	n.mu.Unlock()
+	if outcome != Replied {
+		return n.fail(kind, from, to, term, start, outcome)
+	}
+
+	n.rt.Sleep(delay)
+	n.mu.Lock()
+	target := n.current[to]
+	switch {
+	case target == nil:
+		outcome = TargetDown
+	case !n.linkUpLocked(from, to):
+		outcome = Unreachable
+	}
+	var savesBefore uint64
+	if outcome == Replied {
+		n.stats[kind].Delivered++
+		savesBefore = n.stores[to].saveCount()
+	}
+	n.mu.Unlock()
+	if outcome != Replied {
+		return n.fail(kind, from, to, term, start, outcome)
+	}
+
+	handle(target)
+	if n.cfg.PersistDelay > 0 && n.stores[to].saveCount() != savesBefore {
+		n.rt.Sleep(n.cfg.PersistDelay)
+	}
+
+	n.mu.Lock()
+	switch {
+	case target.dead.Load():
+		outcome = TargetDown // crashed before its reply left
+	case !n.linkUpLocked(to, from):
+		outcome = Unreachable
+	case n.lostLocked():
+		outcome = LostReply
+	}
+	if outcome == Replied {
+		delay = n.latencyLocked(to, from)
+		if n.rt.Now()+delay-start > n.timeout {
+			outcome = TimedOut
+		}
+	}
+	n.mu.Unlock()
+	if outcome != Replied {
+		return n.fail(kind, from, to, term, start, outcome)
+	}
+
+	n.rt.Sleep(delay)
+	n.mu.Lock()
+	if !n.linkUpLocked(to, from) {
+		outcome = Unreachable // cut while the reply was in flight
+	} else {
+		n.stats[kind].Replied++
+	}
+	n.mu.Unlock()
+	if outcome != Replied {
+		return n.fail(kind, from, to, term, start, outcome)
+	}
+	n.c.rpcDone(from, to, term, kind, Replied)
+	return true
+}
+
+// fail counts a dropped call and makes the caller wait out the RPC timeout.
+func (n *network) fail(kind RPCKind, from, to, term int, start time.Duration, why Outcome) bool {
+	n.mu.Lock()
+	n.stats[kind].Dropped++
+	n.mu.Unlock()
+	n.c.rpcDone(from, to, term, kind, why)
+	if wait := start + n.timeout - n.rt.Now(); wait > 0 {
+		n.rt.Sleep(wait)
+	}
+	return false
+}

@@ -1,0 +1,124 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/raftbench/raftbench/raft"
+	"github.com/raftbench/raftbench/sim/vtime"
+)
+
+// RuntimeKind chooses the clock the peers run on.
+type RuntimeKind int
+
+const (
+	// Virtual is deterministic simulated time (the default): fast and
+	// reproducible from the seed.
+	Virtual RuntimeKind = iota
+	// Realtime runs the same peers on the time package and real goroutines,
+	// to check the simulation against reality and under the race detector.
+	Realtime
+)
+
+func (k RuntimeKind) String() string {
+	switch k {
+	case Virtual:
+		return "virtual"
+	case Realtime:
+		return "real"
+	}
+	return fmt.Sprintf("RuntimeKind(%d)", int(k))
+}
+
+// engine is a raft.Runtime the cluster can also drive.
+type engine interface {
+	raft.Runtime
+	RunFor(d time.Duration) error
+	Halt()
+	Stop()
+}
+
+var _ engine = (*vtime.Scheduler)(nil)
+
+// realtime is the wall-clock runtime.
+type realtime struct {
+	start time.Time
+
+	mu  sync.Mutex // guards rng: peers draw timeouts concurrently
+	rng *rand.Rand
+
+	done   chan struct{} // closed by Stop
+	halt   chan struct{} // signalled by Halt, drained by RunFor
+	tasks  sync.WaitGroup
+	closed sync.Once
+}
+
+func newRealtime(seed uint64) *realtime {
+	return &realtime{
+		start: time.Now(),
+		rng:   rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		done:  make(chan struct{}),
+		halt:  make(chan struct{}, 1),
+	}
+}
+
+func (r *realtime) Now() time.Duration { return time.Since(r.start) }
+
+func (r *realtime) Sleep(d time.Duration) {
+	if d <= 0 {
+		select {
+		case <-r.done:
+			runtime.Goexit()
+		default:
+			return
+		}
+	}
+	t := time.NewTimer(d)
+	select {
+	case <-t.C:
+	case <-r.done:
+		t.Stop()
+		runtime.Goexit()
+	}
+}
+
+func (r *realtime) Go(f func()) {
+	r.tasks.Add(1)
+	go func() {
+		defer r.tasks.Done()
+		f()
+	}()
+}
+
+func (r *realtime) Int64N(n int64) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rng.Int64N(n)
+}
+
+// RunFor lets d of wall time pass, or less if Halt is called.
+func (r *realtime) RunFor(d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.halt:
+	}
+	return nil
+}
+
+func (r *realtime) Halt() {
+	select {
+	case r.halt <- struct{}{}:
+	default:
+	}
+}
+
+// Stop makes every sleeping goroutine end and waits for all of them.
+func (r *realtime) Stop() {
+	r.closed.Do(func() { close(r.done) })
+	r.tasks.Wait()
+}
