@@ -298,8 +298,8 @@ func (c *Cluster) Restart(i int) error {
 	if inc := c.peers[i]; inc != nil && !inc.dead.Load() {
 		return fmt.Errorf("sim: Restart(%d): peer is running; Crash it first", i)
 	}
-	c.bootLocked(i)
 	c.fault(i, "restart")
+	c.bootLocked(i)
 	return nil
 }
 
