@@ -55,7 +55,7 @@ func (tr *recordingTransport) AppendEntries(_ context.Context, from, to int, arg
 type memPersister struct{ data []byte }
 
 func (p *memPersister) ReadRaftState() []byte { return p.data }
-func (p *memPersister) Save(b []byte)        { p.data = append([]byte(nil), b...) }
+func (p *memPersister) Save(b []byte)         { p.data = append([]byte(nil), b...) }
 
 var ms = time.Millisecond
 
