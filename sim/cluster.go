@@ -28,6 +28,9 @@ type Config struct {
 	// LastLog optionally gives each peer a synthetic log position, so peers
 	// with older positions cannot win elections. Empty, or one per peer.
 	LastLog []raft.LogPosition
+	// BootDelays optionally delays each peer's boot after Start (boot skew).
+	// Empty, or one non-negative delay per peer.
+	BootDelays []time.Duration
 	// Record keeps every Event of the run for Events().
 	Record bool
 	// Watchdog is how long, in wall time, a virtual-time run may go without
@@ -53,6 +56,14 @@ func (c *Config) validate() error {
 	}
 	if len(c.LastLog) != 0 && len(c.LastLog) != c.Nodes {
 		return fmt.Errorf("sim config: LastLog has %d positions for %d nodes; want none or one per node", len(c.LastLog), c.Nodes)
+	}
+	if len(c.BootDelays) != 0 && len(c.BootDelays) != c.Nodes {
+		return fmt.Errorf("sim config: BootDelays has %d delays for %d nodes; want none or one per node", len(c.BootDelays), c.Nodes)
+	}
+	for i, d := range c.BootDelays {
+		if d < 0 {
+			return fmt.Errorf("sim config: BootDelays[%d] is %v; want 0 or more", i, d)
+		}
 	}
 	if c.Watchdog < 0 {
 		return fmt.Errorf("sim config: Watchdog is %v; want 0 (default) or more", c.Watchdog)
@@ -129,7 +140,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 // Config returns the cluster's configuration, defaults filled in.
 func (c *Cluster) Config() Config { return c.cfg }
 
-// Start boots every peer at time zero.
+// Start boots every peer at time zero, or after its BootDelays entry.
 func (c *Cluster) Start() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -138,7 +149,18 @@ func (c *Cluster) Start() {
 	}
 	c.started = true
 	for i := range c.cfg.Nodes {
-		c.bootLocked(i)
+		if len(c.cfg.BootDelays) == 0 || c.cfg.BootDelays[i] == 0 {
+			c.bootLocked(i)
+			continue
+		}
+		c.eng.At(c.cfg.BootDelays[i], func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			// Restart may have booted it already; Stop may have come first.
+			if c.peers[i] == nil && !c.stopped {
+				c.bootLocked(i)
+			}
+		})
 	}
 }
 

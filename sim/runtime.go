@@ -37,6 +37,8 @@ func (k RuntimeKind) String() string {
 type engine interface {
 	raft.Runtime
 	RunFor(d time.Duration) error
+	// At runs fn at time at; fn must not block.
+	At(at time.Duration, fn func())
 	Halt()
 	Stop()
 }
@@ -108,6 +110,10 @@ func (r *realtime) RunFor(d time.Duration) error {
 	case <-r.halt:
 	}
 	return nil
+}
+
+func (r *realtime) At(at time.Duration, fn func()) {
+	time.AfterFunc(at-r.Now(), fn)
 }
 
 func (r *realtime) Halt() {

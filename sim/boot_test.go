@@ -1,0 +1,35 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/raftbench/raftbench/raft"
+)
+
+// With zero latency and a fixed 150ms timeout, boot delays decide the
+// election exactly: peer 0 boots first, times out at 150ms, and wins at once
+// because the others (deadlines 160ms and 170ms) grant their votes.
+func TestBootDelaysDecideFirstElection(t *testing.T) {
+	ms := time.Millisecond
+	c, err := NewCluster(Config{
+		Nodes:      3,
+		Raft:       raft.Config{HeartbeatInterval: 50 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 150 * ms},
+		BootDelays: []time.Duration{0, 10 * ms, 20 * ms},
+		Record:     true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	c.RunFor(5 * ms)
+	if c.Alive(1) || c.Alive(2) || !c.Alive(0) {
+		t.Fatal("peers 1 and 2 booted before their delay")
+	}
+	if !c.RunUntil(time.Second, func(e Event) bool { return e.Kind == StateChange && e.Role == raft.Leader }) {
+		t.Fatal("no leader")
+	}
+	if leader, _ := c.Leader(); leader != 0 || c.Now() != 150*ms {
+		t.Fatalf("leader %d at %v; want peer 0 at 150ms", leader, c.Now())
+	}
+}
