@@ -1,0 +1,65 @@
+package bench
+
+import (
+	"time"
+
+	"github.com/raftbench/raftbench/sim"
+)
+
+// Result is one trial's record. Times are measured from the phase's start
+// (the boot, the crash, the partition); a time the trial never reached is
+// negative (NotReached).
+type Result struct {
+	Point int    // index of the setting in the sweep
+	Trial int    // index of the trial within its setting
+	Seed  uint64 // replays this trial exactly
+
+	Converged bool
+	Failure   string // why it did not converge
+
+	Elected     time.Duration // to a new leader
+	Stable      time.Duration // to every live peer having heard it (leader-crash: the downtime)
+	Heal        time.Duration // partition: from heal until the old leader stepped down
+	CrashOffset time.Duration // leader-crash: crash time after the synchronized heartbeat round
+
+	Rounds        int // terms started during the measured phase
+	FailedRounds  int // of those, terms that elected no leader
+	SplitVotes    int // of those, terms with several candidates and no leader
+	LeaderChanges int // steady: leaders elected after the first stable one
+
+	Run    time.Duration // how long the trial ran in total
+	Total  sim.Stats     // RPCs over the whole trial
+	Window sim.Stats     // RPCs during the measured phase
+	Phase  time.Duration // length of the measured phase
+}
+
+// NotReached marks a time a trial never reached.
+const NotReached = time.Duration(-1)
+
+// PerSecond is an RPC count over the whole run, per second of run.
+func (r Result) PerSecond(sent int) float64 {
+	if r.Run <= 0 {
+		return 0
+	}
+	return float64(sent) / r.Run.Seconds()
+}
+
+// PerHour scales a count over the measured phase to an hourly rate.
+func (r Result) PerHour(n int) float64 {
+	if r.Phase <= 0 {
+		return 0
+	}
+	return float64(n) / r.Phase.Hours()
+}
+
+// Dropped is every call that returned false, over the whole trial.
+func (r Result) Dropped() int {
+	return r.Total.AppendEntries.Dropped + r.Total.RequestVote.Dropped
+}
+
+func subStats(a, b sim.Stats) sim.Stats {
+	sub := func(x, y sim.RPCStats) sim.RPCStats {
+		return sim.RPCStats{Sent: x.Sent - y.Sent, Delivered: x.Delivered - y.Delivered, Replied: x.Replied - y.Replied, Dropped: x.Dropped - y.Dropped}
+	}
+	return sim.Stats{AppendEntries: sub(a.AppendEntries, b.AppendEntries), RequestVote: sub(a.RequestVote, b.RequestVote)}
+}

@@ -1,0 +1,59 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Scenario is what a trial does to the cluster and what it measures.
+type Scenario string
+
+const (
+	// ColdStart boots every peer (optionally with boot skew) and measures the
+	// time to the first leader and until every peer has accepted its
+	// heartbeat.
+	ColdStart Scenario = "cold-start"
+	// LeaderCrash is the Raft paper's failover measurement: wait for a stable
+	// leader, let it send one heartbeat round to all peers, crash it at a
+	// uniformly random point within its heartbeat interval, and measure the
+	// time to a new leader and the downtime until every live peer has its
+	// first heartbeat.
+	LeaderCrash Scenario = "leader-crash"
+	// Partition isolates the (live) leader, measures until the majority side
+	// has a stable leader, then heals and measures until the old leader has
+	// stepped down.
+	Partition Scenario = "partition"
+	// Steady injects no fault and counts spurious elections and leader
+	// changes over a long run.
+	Steady Scenario = "steady"
+)
+
+// Scenarios lists every scenario, default first.
+var Scenarios = []Scenario{LeaderCrash, ColdStart, Partition, Steady}
+
+// ParseScenario reads a scenario name.
+func ParseScenario(s string) (Scenario, error) {
+	for _, sc := range Scenarios {
+		if strings.EqualFold(s, string(sc)) {
+			return sc, nil
+		}
+	}
+	names := make([]string, len(Scenarios))
+	for i, sc := range Scenarios {
+		names[i] = string(sc)
+	}
+	return "", fmt.Errorf("unknown scenario %q; want one of %s", s, strings.Join(names, ", "))
+}
+
+// Labels names the scenario's two time metrics as a user reads them.
+func (s Scenario) Labels() (elected, stable string) {
+	switch s {
+	case LeaderCrash:
+		return "to leader", "downtime"
+	case Partition:
+		return "to leader (majority)", "to stable (majority)"
+	case Steady:
+		return "first leader", "first stable"
+	}
+	return "to leader", "to stable"
+}

@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/raftbench/raftbench/raft"
+	"github.com/raftbench/raftbench/sim"
+)
+
+// Setting is one point of a sweep: the knobs under study and the network.
+type Setting struct {
+	Interval   time.Duration // heartbeat interval
+	TimeoutMin time.Duration // election timeout range
+	TimeoutMax time.Duration
+	Nodes      int
+	Latency    sim.Latency // one-way
+	Loss       float64
+}
+
+func (s Setting) String() string {
+	return fmt.Sprintf("interval %v, timeout %v..%v, %d nodes, latency %v, loss %g",
+		s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, s.Latency, s.Loss)
+}
+
+// Raft is the peers' configuration for this setting.
+func (s Setting) Raft() raft.Config {
+	return raft.Config{HeartbeatInterval: s.Interval, ElectionTimeoutMin: s.TimeoutMin, ElectionTimeoutMax: s.TimeoutMax}
+}
+
+// Options are what every trial of a run shares.
+type Options struct {
+	Scenario Scenario
+	Trials   int    // per setting
+	Seed     uint64 // the run's seed; each trial's seed derives from it
+	Parallel int    // workers; results do not depend on it
+	Runtime  sim.RuntimeKind
+	// Eligible is how many peers hold up-to-date logs (0: all). The others
+	// cannot win an election, as in the Raft paper's failover measurement.
+	Eligible int
+	// BootSkew boots each peer at a uniformly random time in [0, BootSkew].
+	BootSkew time.Duration
+	// Duration is how long a steady trial runs after its first stable leader.
+	Duration time.Duration
+	// Limit bounds each wait of a trial (for a leader, for stability); a
+	// trial that does not converge within it is recorded as not converged.
+	Limit        time.Duration
+	PersistDelay time.Duration
+	RPCTimeout   time.Duration
+}
+
+// DefaultOptions are the CLI's defaults.
+func DefaultOptions() Options {
+	return Options{
+		Scenario: LeaderCrash,
+		Trials:   200,
+		Seed:     1,
+		Parallel: 1,
+		Duration: 10 * time.Minute,
+		Limit:    30 * time.Second,
+	}
+}
+
+// Validate checks a setting against the options it will run with.
+func (s Setting) Validate(o Options) error {
+	if err := s.Raft().Validate(); err != nil {
+		return err
+	}
+	if s.Nodes < 1 {
+		return fmt.Errorf("nodes is %d; want at least 1", s.Nodes)
+	}
+	if o.Eligible > s.Nodes {
+		return fmt.Errorf("eligible is %d but the cluster has %d nodes; want 1..%d (or 0 for all)", o.Eligible, s.Nodes, s.Nodes)
+	}
+	return nil
+}
+
+// Validate checks the options that do not depend on a setting.
+func (o Options) Validate() error {
+	switch {
+	case o.Trials < 1:
+		return fmt.Errorf("trials is %d; want at least 1", o.Trials)
+	case o.Parallel < 1:
+		return fmt.Errorf("parallel is %d; want at least 1", o.Parallel)
+	case o.Eligible < 0:
+		return fmt.Errorf("eligible is %d; want 0 (all) or a number of nodes", o.Eligible)
+	case o.BootSkew < 0:
+		return fmt.Errorf("boot-skew is %v; want 0 or more", o.BootSkew)
+	case o.Scenario == Steady && o.Duration <= 0:
+		return fmt.Errorf("duration is %v; want a positive duration such as 10m", o.Duration)
+	case o.Limit <= 0:
+		return fmt.Errorf("limit is %v; want a positive duration such as 30s", o.Limit)
+	case o.PersistDelay < 0:
+		return fmt.Errorf("persist-delay is %v; want 0 or more", o.PersistDelay)
+	case o.RPCTimeout < 0:
+		return fmt.Errorf("rpc-timeout is %v; want 0 (default) or more", o.RPCTimeout)
+	}
+	if _, err := ParseScenario(string(o.Scenario)); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/raftbench/raftbench/sim"
+)
+
+func TestSummarizeKnownValues(t *testing.T) {
+	// 1..100 shuffled: empirical p50 is 50, p90 is 90, p99 is 99; the 95%
+	// median CI for n=100 spans order statistics 40 and 61 (binomial tables).
+	xs := make([]float64, 100)
+	for i := range xs {
+		xs[i] = float64((i*37)%100 + 1)
+	}
+	d := Summarize(xs)
+	want := Dist{N: 100, Min: 1, P50: 50, P50Low: 40, P50High: 61, P90: 90, P99: 99, Max: 100, Mean: 50.5}
+	if d != want {
+		t.Fatalf("Summarize(1..100) = %+v; want %+v", d, want)
+	}
+	if xs[0] != 1 || xs[1] != 38 {
+		t.Fatal("Summarize reordered its input")
+	}
+}
+
+func TestMedianCIRanks(t *testing.T) {
+	// Ranks from the binomial(n, 1/2) tables for a 95% interval.
+	for _, c := range []struct{ n, lo, hi int }{{6, 1, 6}, {10, 2, 9}, {20, 6, 15}, {50, 18, 33}, {100, 40, 61}} {
+		lo, hi, ok := medianCIRanks(c.n, 0.95)
+		if !ok || lo != c.lo || hi != c.hi {
+			t.Errorf("n=%d: ranks %d..%d (%v); want %d..%d", c.n, lo, hi, ok, c.lo, c.hi)
+		}
+	}
+	if _, _, ok := medianCIRanks(5, 0.95); ok {
+		t.Error("n=5 has no 95% interval, but one was given")
+	}
+}
+
+func TestSummarizeSmallSamples(t *testing.T) {
+	if d := Summarize(nil); d.N != 0 || !math.IsNaN(float64(d.P50)) {
+		t.Fatalf("empty sample: %+v", d)
+	}
+	d := Summarize([]float64{3, 1, 2})
+	if d.P50 != 2 || d.Min != 1 || d.Max != 3 || !math.IsNaN(float64(d.P50Low)) {
+		t.Fatalf("three samples: %+v", d)
+	}
+	b, err := json.Marshal(d)
+	if err != nil || !bytes.Contains(b, []byte(`"p50_ci_low":null`)) {
+		t.Fatalf("missing CI must be null in JSON: %s, %v", b, err)
+	}
+}
+
+func smallSweep() ([]Setting, Options) {
+	var settings []Setting
+	for _, iv := range []time.Duration{30 * ms, 75 * ms} {
+		settings = append(settings, Setting{Interval: iv, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5,
+			Latency: sim.Normal{Mean: 5 * ms, StdDev: 2 * ms}, Loss: 0.02})
+	}
+	o := DefaultOptions()
+	o.Trials = 40
+	o.Seed = 99
+	return settings, o
+}
+
+func TestSweepSameForAnyParallelism(t *testing.T) {
+	settings, o := smallSweep()
+	o.Parallel = 1
+	serial, err := Sweep(context.Background(), settings, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Parallel = 4
+	calls := 0
+	parallel, err := Sweep(context.Background(), settings, o, func(done, total int) {
+		calls++
+		if total != 80 || done != calls {
+			t.Errorf("progress(%d, %d) on call %d", done, total, calls)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(serial.Results, parallel.Results) {
+		t.Fatal("parallel 4 gave different trial results from parallel 1")
+	}
+	if calls != 80 || serial.Done() != 80 || serial.Interrupted {
+		t.Fatalf("progress calls %d, done %d, interrupted %v", calls, serial.Done(), serial.Interrupted)
+	}
+	// Distinct trials get distinct seeds.
+	seen := map[uint64]bool{}
+	for _, rs := range serial.Results {
+		for _, r := range rs {
+			if seen[r.Seed] {
+				t.Fatalf("seed %d used twice", r.Seed)
+			}
+			seen[r.Seed] = true
+		}
+	}
+}
+
+func TestSweepReplaysOneTrial(t *testing.T) {
+	settings, o := smallSweep()
+	out, err := Sweep(context.Background(), settings, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := out.Results[1][17]
+	got, _, err := RunTrial(Trial{Setting: settings[1], Options: o, Seed: want.Seed, Point: 1, Index: 17})
+	if err != nil || got != want {
+		t.Fatalf("replaying seed %d gave %+v (%v); the sweep recorded %+v", want.Seed, got, err, want)
+	}
+}
+
+func TestSweepInterrupted(t *testing.T) {
+	settings, o := smallSweep()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, err := Sweep(ctx, settings, o, func(done, total int) {
+		if done == 10 {
+			cancel()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Interrupted || out.Done() < 10 || out.Done() >= 80 {
+		t.Fatalf("interrupted %v with %d done; want a partial outcome", out.Interrupted, out.Done())
+	}
+}
+
+func TestSettingJSONRoundTrip(t *testing.T) {
+	for _, lat := range []sim.Latency{sim.Constant{D: 5 * ms}, sim.Uniform{Min: 2 * ms, Max: 8 * ms}, sim.Normal{Mean: 5 * ms, StdDev: ms},
+		sim.LogNormal{Median: 5 * ms, Sigma: 0.5}, sim.Exponential{Min: ms, Mean: 5 * ms}, sim.Exponential{Mean: 5 * ms}} {
+		s := Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: lat, Loss: 0.01}
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Setting
+		if err := json.Unmarshal(b, &back); err != nil || back != s {
+			t.Fatalf("%s came back as %+v (%v)", b, back, err)
+		}
+	}
+	o := DefaultOptions()
+	o.Runtime, o.Eligible, o.PersistDelay = sim.Realtime, 3, 7*ms
+	b, _ := json.Marshal(o)
+	var back Options
+	if err := json.Unmarshal(b, &back); err != nil || back != o {
+		t.Fatalf("options %s came back as %+v (%v)", b, back, err)
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	bad := []func(*Options){
+		func(o *Options) { o.Trials = 0 },
+		func(o *Options) { o.Parallel = 0 },
+		func(o *Options) { o.Eligible = -1 },
+		func(o *Options) { o.Limit = 0 },
+		func(o *Options) { o.Scenario = "meltdown" },
+		func(o *Options) { o.Scenario, o.Duration = Steady, 0 },
+	}
+	for i, f := range bad {
+		o := DefaultOptions()
+		f(&o)
+		if o.Validate() == nil {
+			t.Errorf("case %d: %+v accepted", i, o)
+		}
+	}
+	s := Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 3}
+	o := DefaultOptions()
+	o.Eligible = 4
+	if s.Validate(o) == nil {
+		t.Error("eligible 4 of 3 nodes accepted")
+	}
+}

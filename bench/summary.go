@@ -1,0 +1,77 @@
+package bench
+
+import "time"
+
+// PointSummary is the statistics of one setting's trials. Times are in
+// milliseconds; each time metric counts the trials that reached it.
+type PointSummary struct {
+	Point     int     `json:"point"`
+	Setting   Setting `json:"setting"`
+	Trials    int     `json:"trials"`
+	Converged int     `json:"converged"`
+
+	ElectedMs Dist `json:"elected_ms"`
+	StableMs  Dist `json:"stable_ms"`
+	HealMs    Dist `json:"heal_ms"`
+
+	AppendEntriesPerSec Dist `json:"append_entries_per_s"`
+	RequestVotesPerSec  Dist `json:"request_votes_per_s"`
+	// Per measured phase: per failover in leader-crash, per partition in
+	// partition, per run after the first stable leader in steady.
+	PhaseAppendEntries Dist `json:"phase_append_entries"`
+	PhaseRequestVotes  Dist `json:"phase_request_votes"`
+	Dropped            Dist `json:"dropped"`
+
+	Rounds       Dist `json:"election_rounds"`
+	FailedRounds Dist `json:"failed_rounds"`
+	SplitVotes   Dist `json:"split_votes"`
+	// Steady only: elections and leader changes per hour of run.
+	SpuriousPerHour      Dist `json:"spurious_elections_per_hour"`
+	LeaderChangesPerHour Dist `json:"leader_changes_per_hour"`
+}
+
+func toMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Summarize computes every setting's statistics.
+func (o *Outcome) Summarize() []PointSummary {
+	out := make([]PointSummary, len(o.Settings))
+	for p, s := range o.Settings {
+		rs := o.Results[p]
+		var elected, stable, heal, aePS, rvPS, phaseAE, phaseRV, dropped, rounds, failed, split, spurious, changes []float64
+		ps := PointSummary{Point: p, Setting: s, Trials: len(rs)}
+		for _, r := range rs {
+			if r.Converged {
+				ps.Converged++
+			}
+			if r.Elected != NotReached {
+				elected = append(elected, toMs(r.Elected))
+			}
+			if r.Stable != NotReached {
+				stable = append(stable, toMs(r.Stable))
+			}
+			if r.Heal != NotReached {
+				heal = append(heal, toMs(r.Heal))
+			}
+			aePS = append(aePS, r.PerSecond(r.Total.AppendEntries.Sent))
+			rvPS = append(rvPS, r.PerSecond(r.Total.RequestVote.Sent))
+			phaseAE = append(phaseAE, float64(r.Window.AppendEntries.Sent))
+			phaseRV = append(phaseRV, float64(r.Window.RequestVote.Sent))
+			dropped = append(dropped, float64(r.Dropped()))
+			rounds = append(rounds, float64(r.Rounds))
+			failed = append(failed, float64(r.FailedRounds))
+			split = append(split, float64(r.SplitVotes))
+			if o.Options.Scenario == Steady && r.Converged {
+				spurious = append(spurious, r.PerHour(r.Rounds))
+				changes = append(changes, r.PerHour(r.LeaderChanges))
+			}
+		}
+		ps.ElectedMs, ps.StableMs, ps.HealMs = Summarize(elected), Summarize(stable), Summarize(heal)
+		ps.AppendEntriesPerSec, ps.RequestVotesPerSec = Summarize(aePS), Summarize(rvPS)
+		ps.PhaseAppendEntries, ps.PhaseRequestVotes = Summarize(phaseAE), Summarize(phaseRV)
+		ps.Dropped = Summarize(dropped)
+		ps.Rounds, ps.FailedRounds, ps.SplitVotes = Summarize(rounds), Summarize(failed), Summarize(split)
+		ps.SpuriousPerHour, ps.LeaderChangesPerHour = Summarize(spurious), Summarize(changes)
+		out[p] = ps
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package bench
+
+import (
+	"context"
+	"sync"
+)
+
+// Outcome is what a sweep produced.
+type Outcome struct {
+	Settings []Setting
+	Options  Options
+	// Results holds, per setting, the trials that finished, in trial order.
+	Results [][]Result
+	// Interrupted is set when the context was cancelled before every trial
+	// ran; Results then hold what finished.
+	Interrupted bool
+}
+
+// Done is the number of trials that finished.
+func (o *Outcome) Done() int {
+	n := 0
+	for _, rs := range o.Results {
+		n += len(rs)
+	}
+	return n
+}
+
+// Sweep runs o.Trials trials of every setting on o.Parallel workers. Each
+// trial's seed derives from (o.Seed, setting index, trial index), so the
+// results are the same for any number of workers. progress, if not nil, is
+// called after each trial with the count done and the total (from one
+// goroutine at a time). A broken trial (safety violation, stuck run) stops
+// the sweep and is returned as the error.
+func Sweep(ctx context.Context, settings []Setting, o Options, progress func(done, total int)) (*Outcome, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	for _, s := range settings {
+		if err := s.Validate(o); err != nil {
+			return nil, err
+		}
+	}
+	total := len(settings) * o.Trials
+	results := make([]Result, total)
+	finished := make([]bool, total)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan int)
+	var (
+		mu       sync.Mutex
+		done     int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range min(o.Parallel, total) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				p, t := j/o.Trials, j%o.Trials
+				r, _, err := RunTrial(Trial{Setting: settings[p], Options: o, Seed: TrialSeed(o.Seed, p, t), Point: p, Index: t})
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+					}
+					cancel()
+				} else {
+					results[j], finished[j] = r, true
+					done++
+					if progress != nil {
+						progress(done, total)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for j := range total {
+		select {
+		case jobs <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	out := &Outcome{Settings: settings, Options: o, Results: make([][]Result, len(settings))}
+	for j, ok := range finished {
+		if ok {
+			p := j / o.Trials
+			out.Results[p] = append(out.Results[p], results[j])
+		} else {
+			out.Interrupted = true
+		}
+	}
+	return out, nil
+}

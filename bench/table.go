@@ -1,0 +1,135 @@
+package bench
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// num prints a statistic with the given decimals, or "-" when missing.
+func num(x Number, decimals int) string {
+	if math.IsNaN(float64(x)) {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(x), 'f', decimals, 64)
+}
+
+func ci(d Dist) string {
+	if math.IsNaN(float64(d.P50Low)) {
+		return "-"
+	}
+	return num(d.P50Low, 1) + "–" + num(d.P50High, 1)
+}
+
+// WriteTable writes a block per setting and an overview, for people.
+func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
+	electedLabel, stableLabel := sc.Labels()
+	var b strings.Builder
+	for i, p := range points {
+		fmt.Fprintf(&b, "[%d/%d] %v\n", i+1, len(points), p.Setting)
+		fmt.Fprintf(&b, "  trials %d, converged %d", p.Trials, p.Converged)
+		if p.Trials > p.Converged {
+			fmt.Fprintf(&b, " (%d did not converge within the limit and are left out of the times they never reached)", p.Trials-p.Converged)
+		}
+		b.WriteString("\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "  \tn\tmin\tp50\tp50 95% CI\tp90\tp99\tmax\tmean\t")
+		row := func(label string, d Dist) {
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label, d.N,
+				num(d.Min, 1), num(d.P50, 1), ci(d), num(d.P90, 1), num(d.P99, 1), num(d.Max, 1), num(d.Mean, 1))
+		}
+		row(electedLabel+" (ms)", p.ElectedMs)
+		row(stableLabel+" (ms)", p.StableMs)
+		if sc == Partition {
+			row("old leader steps down after heal (ms)", p.HealMs)
+		}
+		tw.Flush()
+		fmt.Fprintf(&b, "  elections per trial: %s rounds, %s without a leader, %s split votes (means)\n",
+			num(p.Rounds.Mean, 2), num(p.FailedRounds.Mean, 2), num(p.SplitVotes.Mean, 2))
+		if sc == Steady {
+			fmt.Fprintf(&b, "  spurious elections per hour: mean %s, p99 %s; leader changes per hour: mean %s\n",
+				num(p.SpuriousPerHour.Mean, 2), num(p.SpuriousPerHour.P99, 2), num(p.LeaderChangesPerHour.Mean, 2))
+		}
+		fmt.Fprintf(&b, "  RPCs per second of run: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s); dropped calls per trial: mean %s\n",
+			num(p.AppendEntriesPerSec.Mean, 1), num(p.AppendEntriesPerSec.P99, 1),
+			num(p.RequestVotesPerSec.Mean, 1), num(p.RequestVotesPerSec.P99, 1), num(p.Dropped.Mean, 1))
+		fmt.Fprintf(&b, "  RPCs per %s: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s)\n\n", phaseName(sc),
+			num(p.PhaseAppendEntries.Mean, 1), num(p.PhaseAppendEntries.P99, 0),
+			num(p.PhaseRequestVotes.Mean, 1), num(p.PhaseRequestVotes.P99, 0))
+	}
+	if len(points) > 1 {
+		b.WriteString("Overview (ms):\n")
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "interval\ttimeout\tnodes\tlatency\tloss\tconverged\t%s p50\tp99\t%s p50\tp99\tAE/s\tRV/%s\tsplit votes\t\n",
+			electedLabel, stableLabel, phaseName(sc))
+		for _, p := range points {
+			s := p.Setting
+			fmt.Fprintf(tw, "%v\t%v..%v\t%d\t%v\t%g\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+				s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, latencyString(s.Latency), s.Loss, p.Converged, p.Trials,
+				num(p.ElectedMs.P50, 1), num(p.ElectedMs.P99, 1), num(p.StableMs.P50, 1), num(p.StableMs.P99, 1),
+				num(p.AppendEntriesPerSec.Mean, 1), num(p.PhaseRequestVotes.Mean, 1), num(p.SplitVotes.Mean, 2))
+		}
+		tw.Flush()
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func phaseName(sc Scenario) string {
+	switch sc {
+	case LeaderCrash:
+		return "failover"
+	case Partition:
+		return "partition"
+	case Steady:
+		return "steady run"
+	}
+	return "cold start"
+}
+
+// SummaryColumns is the header of a per-setting CSV summary.
+var SummaryColumns = []string{
+	"point", "interval_ms", "timeout_min_ms", "timeout_max_ms", "nodes", "latency", "loss", "trials", "converged",
+	"elected_p50_ms", "elected_p50_ci_low_ms", "elected_p50_ci_high_ms", "elected_p90_ms", "elected_p99_ms", "elected_max_ms", "elected_mean_ms",
+	"stable_p50_ms", "stable_p50_ci_low_ms", "stable_p50_ci_high_ms", "stable_p90_ms", "stable_p99_ms", "stable_max_ms", "stable_mean_ms",
+	"heal_p50_ms", "heal_p99_ms",
+	"append_entries_per_s_mean", "append_entries_per_s_p99", "request_votes_per_s_mean", "request_votes_per_s_p99",
+	"phase_append_entries_mean", "phase_request_votes_mean", "phase_request_votes_p99",
+	"election_rounds_mean", "split_votes_mean", "spurious_elections_per_hour_mean", "leader_changes_per_hour_mean",
+}
+
+// WriteSummaryCSV writes one row per setting, for tools.
+func WriteSummaryCSV(w io.Writer, points []PointSummary) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(SummaryColumns); err != nil {
+		return err
+	}
+	n := func(x Number) string {
+		if math.IsNaN(float64(x)) {
+			return ""
+		}
+		return strconv.FormatFloat(float64(x), 'f', -1, 64)
+	}
+	for _, p := range points {
+		s := p.Setting
+		e, st := p.ElectedMs, p.StableMs
+		row := []string{strconv.Itoa(p.Point), n(Number(toMs(s.Interval))), n(Number(toMs(s.TimeoutMin))), n(Number(toMs(s.TimeoutMax))),
+			strconv.Itoa(s.Nodes), latencyString(s.Latency), n(Number(s.Loss)), strconv.Itoa(p.Trials), strconv.Itoa(p.Converged),
+			n(e.P50), n(e.P50Low), n(e.P50High), n(e.P90), n(e.P99), n(e.Max), n(e.Mean),
+			n(st.P50), n(st.P50Low), n(st.P50High), n(st.P90), n(st.P99), n(st.Max), n(st.Mean),
+			n(p.HealMs.P50), n(p.HealMs.P99),
+			n(p.AppendEntriesPerSec.Mean), n(p.AppendEntriesPerSec.P99), n(p.RequestVotesPerSec.Mean), n(p.RequestVotesPerSec.P99),
+			n(p.PhaseAppendEntries.Mean), n(p.PhaseRequestVotes.Mean), n(p.PhaseRequestVotes.P99),
+			n(p.Rounds.Mean), n(p.SplitVotes.Mean), n(p.SpuriousPerHour.Mean), n(p.LeaderChangesPerHour.Mean),
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

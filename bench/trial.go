@@ -1,0 +1,245 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/raftbench/raftbench/raft"
+	"github.com/raftbench/raftbench/sim"
+)
+
+// Trial is everything one trial depends on.
+type Trial struct {
+	Setting Setting
+	Options Options
+	Seed    uint64
+	// Point and Index place the trial in its sweep (for the record only).
+	Point, Index int
+	// Record keeps the cluster's full timeline (for replay).
+	Record bool
+	// Links and BootDelays override the network per link and the random
+	// boot skew; tests use them to build cases with exact answers.
+	Links      map[sim.Link]sim.Latency
+	BootDelays []time.Duration
+}
+
+// TrialSeed derives trial's seed from the run's seed and its place in the
+// sweep, so any trial can be replayed on its own and the order in which
+// workers pick trials does not matter.
+func TrialSeed(runSeed uint64, point, trial int) uint64 {
+	return mix(runSeed ^ mix(uint64(point)<<32|uint64(uint32(trial))))
+}
+
+// mix is SplitMix64's finalizer: nearby inputs give unrelated outputs.
+func mix(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (t Trial) simConfig(rng *rand.Rand) sim.Config {
+	s, o := t.Setting, t.Options
+	cfg := sim.Config{
+		Nodes:   s.Nodes,
+		Seed:    t.Seed,
+		Raft:    s.Raft(),
+		Runtime: o.Runtime,
+		Network: sim.Network{
+			Latency:      s.Latency,
+			Links:        t.Links,
+			Loss:         s.Loss,
+			PersistDelay: o.PersistDelay,
+			RPCTimeout:   o.RPCTimeout,
+		},
+		BootDelays: t.BootDelays,
+		Record:     t.Record,
+	}
+	if o.Eligible > 0 && o.Eligible < s.Nodes {
+		// Peers 0..K-1 hold the newest entry; the rest lag one term behind.
+		cfg.LastLog = make([]raft.LogPosition, s.Nodes)
+		for i := range o.Eligible {
+			cfg.LastLog[i] = raft.LogPosition{Index: 1, Term: 1}
+		}
+	}
+	if cfg.BootDelays == nil && o.BootSkew > 0 {
+		cfg.BootDelays = make([]time.Duration, s.Nodes)
+		for i := range cfg.BootDelays {
+			cfg.BootDelays[i] = time.Duration(rng.Int64N(int64(o.BootSkew) + 1))
+		}
+	}
+	return cfg
+}
+
+// RunTrial runs one trial. The error reports a broken run (a safety
+// violation, a stuck simulation), never a slow one: a trial that does not
+// converge is a Result with Converged false.
+func RunTrial(t Trial) (Result, []sim.Event, error) {
+	// The scenario's own random choices (crash time, boot skew) come from a
+	// stream separate from the cluster's, both fixed by the trial's seed.
+	rng := rand.New(rand.NewPCG(t.Seed, 0x5ce7a810))
+	c, err := sim.NewCluster(t.simConfig(rng))
+	if err != nil {
+		return Result{}, nil, err
+	}
+	defer c.Stop()
+	r := Result{Point: t.Point, Trial: t.Index, Seed: t.Seed,
+		Elected: NotReached, Stable: NotReached, Heal: NotReached, CrashOffset: NotReached}
+	run := runner{t: t, c: c, rng: rng, r: &r}
+	switch t.Options.Scenario {
+	case ColdStart:
+		run.coldStart()
+	case LeaderCrash:
+		run.leaderCrash()
+	case Partition:
+		run.partition()
+	case Steady:
+		run.steady()
+	default:
+		return Result{}, nil, fmt.Errorf("unknown scenario %q", t.Options.Scenario)
+	}
+	r.Run = c.Now()
+	r.Total = c.Stats()
+	if err := c.Err(); err != nil {
+		return r, c.Events(), fmt.Errorf("trial seed %d (%v): %w", t.Seed, t.Setting, err)
+	}
+	return r, c.Events(), nil
+}
+
+type runner struct {
+	t   Trial
+	c   *sim.Cluster
+	rng *rand.Rand
+	r   *Result
+}
+
+func (run *runner) fail(why string) { run.r.Converged, run.r.Failure = false, why }
+
+// measure runs one phase, from now, until w is stable or the limit passes,
+// and records its times and elections relative to the phase's start.
+func (run *runner) measure(w *watch) bool {
+	start, before := run.c.Now(), run.c.Stats()
+	ok := run.c.RunUntil(run.t.Options.Limit, w.observe)
+	if w.elected {
+		run.r.Elected = w.electedAt - start
+	}
+	if w.stable {
+		run.r.Stable = w.stableAt - start
+	}
+	run.r.Rounds, run.r.FailedRounds, run.r.SplitVotes = w.rounds()
+	run.r.Window = subStats(run.c.Stats(), before)
+	run.r.Phase = run.c.Now() - start
+	run.r.Converged = ok
+	if !ok {
+		if w.elected {
+			run.fail(fmt.Sprintf("a leader was elected but not heard by every live peer within %v", run.t.Options.Limit))
+		} else {
+			run.fail(fmt.Sprintf("no leader within %v", run.t.Options.Limit))
+		}
+	}
+	return ok
+}
+
+// settle waits for a stable leader before a fault is injected and returns
+// it, its term and when it was elected.
+func (run *runner) settle() (leader, term int, electedAt time.Duration, ok bool) {
+	w := newWatch(run.t.Setting.Nodes, 0, nil)
+	if !run.c.RunUntil(run.t.Options.Limit, w.observe) {
+		run.fail(fmt.Sprintf("no stable leader to inject the fault into within %v", run.t.Options.Limit))
+		return 0, 0, 0, false
+	}
+	term = w.stableTerm
+	return w.leaderOf[term], term, w.leaderAt[term], true
+}
+
+func (run *runner) coldStart() {
+	run.measure(newWatch(run.t.Setting.Nodes, 0, nil))
+}
+
+func (run *runner) leaderCrash() {
+	interval := run.t.Setting.Interval
+	leader, term, electedAt, ok := run.settle()
+	if !ok {
+		return
+	}
+	// The leader's heartbeat rounds leave at electedAt + k*interval. Take the
+	// next round from now as the synchronized one and crash the leader at a
+	// uniformly random point of the interval that follows it; its messages
+	// already in flight still arrive.
+	now := run.c.Now()
+	rounds := (now - electedAt + interval - 1) / interval
+	syncRound := electedAt + rounds*interval
+	offset := time.Duration(run.rng.Int64N(int64(interval)))
+	run.c.RunFor(syncRound + offset - now)
+	if cur, lead := run.c.State(leader); !lead || cur != term {
+		run.fail("the leader lost its term before the crash (loss or jitter deposed it)")
+		return
+	}
+	if err := run.c.Crash(leader); err != nil {
+		run.fail(err.Error())
+		return
+	}
+	run.r.CrashOffset = offset
+	live := make([]bool, run.t.Setting.Nodes)
+	for i := range live {
+		live[i] = run.c.Alive(i)
+	}
+	run.measure(newWatch(run.t.Setting.Nodes, term, live))
+}
+
+func (run *runner) partition() {
+	leader, term, _, ok := run.settle()
+	if !ok {
+		return
+	}
+	n := run.t.Setting.Nodes
+	majority := make([]bool, n)
+	var others []int
+	for i := range n {
+		if i != leader {
+			majority[i] = true
+			others = append(others, i)
+		}
+	}
+	if err := run.c.Partition([]int{leader}, others); err != nil {
+		run.fail(err.Error())
+		return
+	}
+	if !run.measure(newWatch(n, term, majority)) {
+		return
+	}
+	run.c.Heal()
+	healedAt := run.c.Now()
+	steppedDown := func(e sim.Event) bool {
+		return e.Kind == sim.StateChange && e.Peer == leader && e.Role != raft.Leader
+	}
+	var at time.Duration
+	done := run.c.RunUntil(run.t.Options.Limit, func(e sim.Event) bool {
+		if steppedDown(e) {
+			at = e.At
+			return true
+		}
+		return false
+	})
+	if !done {
+		run.fail(fmt.Sprintf("the old leader did not step down within %v of the heal", run.t.Options.Limit))
+		return
+	}
+	run.r.Heal = at - healedAt
+}
+
+func (run *runner) steady() {
+	n := run.t.Setting.Nodes
+	first := newWatch(n, 0, nil)
+	if !run.measure(first) {
+		return
+	}
+	w := newWatch(n, first.stableTerm, nil)
+	start, before := run.c.Now(), run.c.Stats()
+	run.c.RunUntil(run.t.Options.Duration, func(e sim.Event) bool { w.observe(e); return false })
+	run.r.Rounds, run.r.FailedRounds, run.r.SplitVotes = w.rounds()
+	run.r.LeaderChanges = w.leaders()
+	run.r.Window = subStats(run.c.Stats(), before)
+	run.r.Phase = run.c.Now() - start
+}

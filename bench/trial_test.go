@@ -1,0 +1,158 @@
+package bench
+
+import (
+	"testing"
+	"time"
+
+	"github.com/raftbench/raftbench/sim"
+)
+
+const ms = time.Millisecond
+
+// exactSetting has zero latency and a fixed 150ms election timeout, so every
+// time in a trial can be worked out by hand.
+func exactTrial(sc Scenario) Trial {
+	return Trial{
+		Setting: Setting{Interval: 50 * ms, TimeoutMin: 150 * ms, TimeoutMax: 150 * ms, Nodes: 3, Latency: sim.Constant{}},
+		Options: Options{Scenario: sc, Trials: 1, Parallel: 1, Limit: 2 * time.Second, Duration: time.Minute},
+		Seed:    7,
+		// Peer 0 boots first, so it times out first and wins at 150ms.
+		BootDelays: []time.Duration{0, 10 * ms, 20 * ms},
+		// Heartbeats from 0 reach peer 2 5ms late; 1 and 2 are 2ms apart.
+		Links: map[sim.Link]sim.Latency{
+			{From: 0, To: 2}: sim.Constant{D: 5 * ms},
+			{From: 1, To: 2}: sim.Constant{D: 2 * ms},
+			{From: 2, To: 1}: sim.Constant{D: 2 * ms},
+		},
+	}
+}
+
+func runExact(t *testing.T, tr Trial) Result {
+	t.Helper()
+	r, _, err := RunTrial(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestColdStartExact(t *testing.T) {
+	r := runExact(t, exactTrial(ColdStart))
+	// Peer 0 times out at 150ms; peer 1 votes at once (0ms link), so 0 leads
+	// at 150ms; its first heartbeat reaches peer 2 at 155ms.
+	if !r.Converged || r.Elected != 150*ms || r.Stable != 155*ms {
+		t.Fatalf("cold start: converged %v, elected %v, stable %v; want true, 150ms, 155ms", r.Converged, r.Elected, r.Stable)
+	}
+	if r.Rounds != 1 || r.FailedRounds != 0 || r.SplitVotes != 0 {
+		t.Fatalf("rounds %d failed %d split %d; want 1 0 0", r.Rounds, r.FailedRounds, r.SplitVotes)
+	}
+	// Two RequestVotes, then the first heartbeat round of two AppendEntries.
+	if r.Window.RequestVote.Sent != 2 || r.Window.AppendEntries.Sent != 2 {
+		t.Fatalf("RPCs in the phase: %+v; want 2 RequestVote, 2 AppendEntries", r.Window)
+	}
+}
+
+func TestLeaderCrashExact(t *testing.T) {
+	r := runExact(t, exactTrial(LeaderCrash))
+	// Stable at 155ms, so the synchronized round is the one at 200ms: peer 1
+	// hears it at 200ms (deadline 350ms), peer 2 at 205ms (deadline 355ms).
+	// The crash comes at 200ms + offset. Peer 1 times out at 350ms; its
+	// RequestVote reaches peer 2 at 352ms, the vote is back at 354ms and the
+	// first heartbeat reaches peer 2 at 356ms.
+	if r.CrashOffset < 0 || r.CrashOffset >= 50*ms {
+		t.Fatalf("crash offset %v outside the heartbeat interval", r.CrashOffset)
+	}
+	if !r.Converged || r.Elected+r.CrashOffset != 154*ms || r.Stable+r.CrashOffset != 156*ms {
+		t.Fatalf("converged %v, elected %v, downtime %v, offset %v; want elected+offset = 154ms, downtime+offset = 156ms",
+			r.Converged, r.Elected, r.Stable, r.CrashOffset)
+	}
+	if r.Rounds != 1 || r.SplitVotes != 0 {
+		t.Fatalf("rounds %d split %d; want 1, 0", r.Rounds, r.SplitVotes)
+	}
+}
+
+func TestLeaderCrashSymmetricNeverConverges(t *testing.T) {
+	// Without the uneven links both survivors hear every heartbeat at the same
+	// instant and time out together, every 150ms, forever: a split vote each
+	// round, and the trial is recorded as not converged.
+	tr := exactTrial(LeaderCrash)
+	tr.Links = nil
+	r := runExact(t, tr)
+	if r.Converged || r.Failure == "" || r.Elected != NotReached || r.Stable != NotReached {
+		t.Fatalf("converged %v (%q), elected %v, stable %v; want a non-converged trial", r.Converged, r.Failure, r.Elected, r.Stable)
+	}
+	// Stable at 150ms, synchronized round at 150ms, crash at 150ms + offset;
+	// elections at 300ms, 450ms, ... until crash + 2s.
+	crash := 150*ms + r.CrashOffset
+	want := int((crash+2*time.Second-300*ms)/(150*ms)) + 1
+	if r.Rounds != want || r.SplitVotes != want || r.FailedRounds != want {
+		t.Fatalf("rounds %d, split %d, failed %d; want %d of each", r.Rounds, r.SplitVotes, r.FailedRounds, want)
+	}
+}
+
+func TestPartitionExact(t *testing.T) {
+	r := runExact(t, exactTrial(Partition))
+	// Partition at 155ms (stable). Peer 1 last heard the leader at 150ms
+	// (deadline 300ms), peer 2 at 155ms (deadline 305ms). Peer 1 wins as in
+	// the crash case: elected at 304ms, heard by 2 at 306ms.
+	if !r.Converged || r.Elected != 149*ms || r.Stable != 151*ms {
+		t.Fatalf("converged %v (%s), elected %v, stable %v; want 149ms, 151ms", r.Converged, r.Failure, r.Elected, r.Stable)
+	}
+	// Healed at 306ms. The old leader's own rounds go on at 150+50k ms: the
+	// one at 350ms reaches peer 1 at once and the term-2 reply deposes it at
+	// 350ms, before peer 1's round at 354ms would have.
+	if r.Heal != 44*ms {
+		t.Fatalf("old leader stepped down %v after the heal; want 44ms", r.Heal)
+	}
+}
+
+func TestSteadyCountsNoSpuriousElections(t *testing.T) {
+	tr := exactTrial(Steady)
+	tr.Options.Duration = time.Hour
+	r := runExact(t, tr)
+	if !r.Converged || r.Rounds != 0 || r.LeaderChanges != 0 || r.Phase != time.Hour {
+		t.Fatalf("steady hour: converged %v, rounds %d, leader changes %d, phase %v; want true, 0, 0, 1h",
+			r.Converged, r.Rounds, r.LeaderChanges, r.Phase)
+	}
+	// One round of two heartbeats every 50ms for an hour, give or take the
+	// round in flight at either end.
+	if got, want := r.Window.AppendEntries.Sent, 2*int(time.Hour/(50*ms)); got < want-2 || got > want+2 {
+		t.Fatalf("%d AppendEntries in an hour; want about %d", got, want)
+	}
+}
+
+func TestSteadyFlapsWhenHeartbeatTooSlow(t *testing.T) {
+	// Heartbeats every 200ms against a 150ms timeout: followers time out
+	// between heartbeats, so the run is full of spurious elections.
+	tr := exactTrial(Steady)
+	tr.Setting.Interval = 200 * ms
+	tr.Setting.TimeoutMax = 300 * ms
+	tr.Options.Duration = 10 * time.Second
+	r := runExact(t, tr)
+	if r.Converged && r.Rounds < 10 {
+		t.Fatalf("only %d elections in 10s with heartbeats slower than the timeout", r.Rounds)
+	}
+}
+
+func TestEligibleLimitsWinners(t *testing.T) {
+	tr := Trial{
+		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
+		Options: Options{Scenario: LeaderCrash, Eligible: 3, Limit: 10 * time.Second},
+		Record:  true,
+	}
+	for seed := range uint64(30) {
+		tr.Seed = seed
+		r, events, err := RunTrial(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Converged {
+			t.Fatalf("seed %d did not converge: %s", seed, r.Failure)
+		}
+		for _, e := range events {
+			if e.Kind == sim.StateChange && e.Role.String() == "leader" && e.Peer >= 3 {
+				t.Fatalf("seed %d: stale peer %d became leader", seed, e.Peer)
+			}
+		}
+	}
+}
