@@ -1,0 +1,35 @@
+package bench
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/raftbench/raftbench/sim"
+)
+
+// BenchmarkSweep is the CLI's main job at the size: 7 heartbeat
+// intervals (50..200ms) x 3 election-timeout ranges (2x..4x, 3x..6x, 5x..10x)
+// x 500 leader-crash trials on 5 peers with 5ms latency, on every core.
+func BenchmarkSweep(b *testing.B) {
+	var settings []Setting
+	for iv := 50 * ms; iv <= 200*ms; iv += 25 * ms {
+		for _, x := range [][2]time.Duration{{2, 4}, {3, 6}, {5, 10}} {
+			settings = append(settings, Setting{Interval: iv, TimeoutMin: x[0] * iv, TimeoutMax: x[1] * iv, Nodes: 5, Latency: sim.Constant{D: 5 * ms}})
+		}
+	}
+	o := DefaultOptions()
+	o.Trials = 500
+	o.Parallel = runtime.GOMAXPROCS(0)
+	for b.Loop() {
+		out, err := Sweep(context.Background(), settings, o, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if out.Done() != 21*500 {
+			b.Fatalf("%d trials done", out.Done())
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/sweep")
+}

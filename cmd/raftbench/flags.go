@@ -1,0 +1,252 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/sim"
+	"github.com/spf13/pflag"
+)
+
+// usageError is bad input: the CLI prints it on one line and exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func flagError(flag, value string, err error) error {
+	return &usageError{fmt.Sprintf("-%s %q: %v", flag, value, err)}
+}
+
+// flagValues are the raw flag values, before parsing into a sweep.
+type flagValues struct {
+	interval, timeout, nodes, loss string
+	latency                        []string
+	scenario, runtime, format, out string
+	trials, parallel, eligible     int
+	seed                           uint64
+	persistDelay, rpcTimeout       time.Duration
+	bootSkew, duration, limit      time.Duration
+}
+
+// examples are shown under each flag in -h.
+var examples = map[string]string{
+	"interval":         "-interval 50ms..200ms   -interval 50ms..200ms:10ms   -interval 75ms,150ms",
+	"election-timeout": "-election-timeout 150ms..300ms   -election-timeout 3x..6x,5x..10x   -election-timeout 150ms",
+	"nodes":            "-nodes 5   -nodes 3,5,7",
+	"latency":          "-latency 5ms   -latency normal:5ms,1ms -latency lognormal:5ms,0.5",
+	"loss":             "-loss 0.01   -loss 0,0.01,0.05",
+	"persist-delay":    "-persist-delay 5ms",
+	"rpc-timeout":      "-rpc-timeout 200ms",
+	"scenario":         "-scenario cold-start",
+	"eligible":         "-eligible 3",
+	"boot-skew":        "-scenario cold-start -boot-skew 20ms",
+	"duration":         "-scenario steady -duration 1h",
+	"limit":            "-limit 1m",
+	"trials":           "-trials 1000",
+	"seed":             "-seed 42",
+	"parallel":         "-parallel 1",
+	"runtime":          "-runtime real",
+	"out":              "-out results/run1   -out= (no folder)",
+	"format":           "-format csv",
+}
+
+func newFlagSet(name string, v *flagValues) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by run, on one line
+	fs.SortFlags = false
+	d := bench.DefaultOptions()
+	fs.StringVar(&v.interval, "interval", "100ms", "heartbeat interval(s): a duration, a list, or a range MIN..MAX[:STEP] (default step: 4-8 round values)")
+	fs.StringVar(&v.timeout, "election-timeout", "2x..4x", "randomized election-timeout range(s) MIN..MAX, as durations or multiples of the interval; each range is one setting (default: the paper's rule, min = 2 x interval, max = 2 x min)")
+	fs.StringVar(&v.nodes, "nodes", "5", "cluster size(s)")
+	fs.StringArrayVar(&v.latency, "latency", []string{"5ms"}, "one-way latency model; repeat the flag to sweep several: "+sim.LatencyForms)
+	fs.StringVar(&v.loss, "loss", "0", "probability that any one message (request or reply) is lost, in [0,1); a list sweeps")
+	fs.DurationVar(&v.persistDelay, "persist-delay", 0, "fsync time before replying to an RPC that changed persistent state (a vote, a new term)")
+	fs.DurationVar(&v.rpcTimeout, "rpc-timeout", 0, fmt.Sprintf("when a call with no reply returns false (0: %v)", sim.DefaultRPCTimeout))
+	fs.StringVar(&v.scenario, "scenario", string(d.Scenario), "leader-crash (the paper's failover), cold-start, partition or steady")
+	fs.IntVar(&v.eligible, "eligible", 0, "leader-crash/partition: only this many peers hold up-to-date logs and can win (0: all)")
+	fs.DurationVar(&v.bootSkew, "boot-skew", 0, "boot each peer at a random time in [0, skew]")
+	fs.DurationVar(&v.duration, "duration", d.Duration, "steady: simulated time to run after the first stable leader")
+	fs.DurationVar(&v.limit, "limit", d.Limit, "per trial phase: give up waiting for a stable leader after this long (the trial is recorded as not converged)")
+	fs.IntVar(&v.trials, "trials", d.Trials, "trials per setting")
+	fs.Uint64Var(&v.seed, "seed", d.Seed, "run seed; every trial's seed derives from it (replay: the trial's seed from trials.csv)")
+	fs.IntVar(&v.parallel, "parallel", runtime.NumCPU(), "worker goroutines; results do not depend on it")
+	fs.StringVar(&v.runtime, "runtime", "virtual", "virtual (simulated time, deterministic) or real (wall-clock time)")
+	fs.StringVar(&v.out, "out", "", "output folder (default: a new timestamped folder under ./raftbench-out; empty with -out= for none)")
+	fs.StringVar(&v.format, "format", "table", "standard output: table, csv (one row per setting) or json (the summary)")
+	return fs
+}
+
+// goStyleArgs lets users type Go-style -name flags: pflag reads a single dash
+// as shorthand letters, so a known long name behind one dash gets a second.
+func goStyleArgs(fs *pflag.FlagSet, args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if fs.Lookup(name) != nil {
+				a = "-" + a
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// sweepSpec is a parsed command line.
+type sweepSpec struct {
+	settings  []bench.Setting
+	options   bench.Options
+	intervals []time.Duration
+	timeouts  []timeoutRange
+	warnings  []string
+}
+
+// parseSweep turns flag values into settings and options, or a usageError
+// naming the flag.
+func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
+	spec := &sweepSpec{}
+	var err error
+	if spec.intervals, err = parseDurationList(v.interval); err != nil {
+		return nil, flagError("interval", v.interval, err)
+	}
+	if spec.timeouts, err = parseTimeoutRanges(v.timeout); err != nil {
+		return nil, flagError("election-timeout", v.timeout, err)
+	}
+	nodes, err := parseNodes(v.nodes)
+	if err != nil {
+		return nil, flagError("nodes", v.nodes, err)
+	}
+	var latencies []sim.Latency
+	for _, l := range v.latency {
+		model, err := sim.ParseLatency(l)
+		if err != nil {
+			return nil, flagError("latency", l, err)
+		}
+		latencies = append(latencies, model)
+	}
+	losses, err := parseLosses(v.loss)
+	if err != nil {
+		return nil, flagError("loss", v.loss, err)
+	}
+	o := bench.DefaultOptions()
+	if o.Scenario, err = bench.ParseScenario(v.scenario); err != nil {
+		return nil, flagError("scenario", v.scenario, err)
+	}
+	switch v.runtime {
+	case "virtual":
+		o.Runtime = sim.Virtual
+	case "real":
+		o.Runtime = sim.Realtime
+	default:
+		return nil, flagError("runtime", v.runtime, fmt.Errorf("want virtual or real"))
+	}
+	switch v.format {
+	case "table", "csv", "json":
+	default:
+		return nil, flagError("format", v.format, fmt.Errorf("want table, csv or json"))
+	}
+	checks := []struct {
+		flag string
+		bad  bool
+		want string
+	}{
+		{"trials", v.trials < 1, "want at least 1"},
+		{"parallel", v.parallel < 1, "want at least 1"},
+		{"eligible", v.eligible < 0, "want 0 (all) or a number of nodes"},
+		{"persist-delay", v.persistDelay < 0, "want 0 or a positive duration"},
+		{"rpc-timeout", v.rpcTimeout < 0, "want 0 (default) or a positive duration"},
+		{"boot-skew", v.bootSkew < 0, "want 0 or a positive duration"},
+		{"duration", v.duration <= 0, "want a positive duration such as 10m"},
+		{"limit", v.limit <= 0, "want a positive duration such as 30s"},
+	}
+	for _, c := range checks {
+		if c.bad {
+			return nil, flagError(c.flag, fs.Lookup(c.flag).Value.String(), fmt.Errorf("%s", c.want))
+		}
+	}
+	o.Trials, o.Parallel, o.Seed, o.Eligible = v.trials, v.parallel, v.seed, v.eligible
+	o.PersistDelay, o.RPCTimeout, o.BootSkew, o.Duration, o.Limit = v.persistDelay, v.rpcTimeout, v.bootSkew, v.duration, v.limit
+	spec.options = o
+
+	seen := map[string]bool{}
+	for _, iv := range spec.intervals {
+		for _, tr := range spec.timeouts {
+			lo, hi := tr.resolve(iv)
+			for _, n := range nodes {
+				if v.eligible > n {
+					return nil, flagError("eligible", fmt.Sprint(v.eligible), fmt.Errorf("more than the %d nodes of a setting; want 0..%d", n, n))
+				}
+				for _, lat := range latencies {
+					for _, loss := range losses {
+						s := bench.Setting{Interval: iv, TimeoutMin: lo, TimeoutMax: hi, Nodes: n, Latency: lat, Loss: loss}
+						if err := s.Raft().Validate(); err != nil {
+							return nil, flagError("election-timeout", v.timeout, err)
+						}
+						for _, w := range s.Raft().Warnings() {
+							if !seen[w] {
+								seen[w] = true
+								spec.warnings = append(spec.warnings, w)
+							}
+						}
+						spec.settings = append(spec.settings, s)
+					}
+				}
+			}
+		}
+	}
+	if len(spec.settings) > maxSweepValues {
+		return nil, &usageError{fmt.Sprintf("the sweep has %d settings; at most %d (narrow -interval, -election-timeout, -nodes, -latency or -loss)", len(spec.settings), maxSweepValues)}
+	}
+	return spec, nil
+}
+
+const usageText = `raftbench measures how Raft's heartbeat interval and election timeout shape
+leader election: time to a new leader, downtime after a leader crash, RPC cost,
+split votes and spurious elections, on a simulated network.
+
+Usage:
+  raftbench [flags]                 sweep settings and report statistics
+  raftbench replay -seed S [flags]  rerun one trial (seed from trials.csv) and print its timeline
+
+Examples:
+  raftbench -interval 50ms..200ms
+  raftbench -interval 50ms..200ms -election-timeout 150ms..300ms,300ms..600ms -trials 1000
+  raftbench -scenario steady -interval 100ms -latency lognormal:20ms,0.8 -loss 0.01 -duration 1h
+  raftbench replay -interval 50ms -seed 1234567890
+
+Flags accept -name and --name, "-name value" and "-name=value".
+
+Flags:
+`
+
+func printUsage(w io.Writer, fs *pflag.FlagSet) {
+	var b strings.Builder
+	b.WriteString(usageText)
+	fs.VisitAll(func(f *pflag.Flag) {
+		typ, usage := pflag.UnquoteUsage(f)
+		fmt.Fprintf(&b, "  -%s %s\n", f.Name, typ)
+		fmt.Fprintf(&b, "        %s", usage)
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "0s" && f.DefValue != "[]" {
+			fmt.Fprintf(&b, " (default %s)", f.DefValue)
+		}
+		b.WriteString("\n")
+		if ex, ok := examples[f.Name]; ok {
+			fmt.Fprintf(&b, "        e.g. %s\n", ex)
+		}
+	})
+	b.WriteString(`
+Output: a table per setting on standard output (-format), and in the output
+folder trials.csv (one row per trial, with the seed that replays it),
+summary.json (the full configuration and statistics) and summary.csv.
+Exit status: 0 done, 1 a run broke (safety violation), 2 bad input,
+130 interrupted (what finished is still written).
+`)
+	io.WriteString(w, b.String())
+}

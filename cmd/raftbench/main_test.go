@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/raftbench/raftbench/bench"
+	"github.com/spf13/pflag"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb, false)
+	return code, out.String(), errb.String()
+}
+
+func TestBadInputExits2WithOneLineAndNoFolder(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cases := []struct {
+		args []string
+		want string // fragment of the message, naming the flag
+	}{
+		{[]string{"-interval", "200ms..50ms"}, `-interval "200ms..50ms": range "200ms..50ms" is reversed`},
+		{[]string{"-interval", "0s"}, "-interval"},
+		{[]string{"-interval", "-5ms"}, "-interval"},
+		{[]string{"-interval=abc"}, `-interval "abc"`},
+		{[]string{"-election-timeout", "300ms..150ms"}, "-election-timeout"},
+		{[]string{"-election-timeout", "0ms..10ms"}, "-election-timeout"},
+		{[]string{"-loss", "1"}, "-loss"},
+		{[]string{"-loss", "-0.5"}, "-loss"},
+		{[]string{"-nodes", "0"}, "-nodes"},
+		{[]string{"-nodes", "three"}, "-nodes"},
+		{[]string{"-scenario", "meltdown"}, `-scenario "meltdown": unknown scenario`},
+		{[]string{"-latency", "pareto:1ms"}, `-latency "pareto:1ms"`},
+		{[]string{"-latency", "uniform:8ms..2ms"}, "-latency"},
+		{[]string{"-trials", "0"}, "-trials"},
+		{[]string{"-trials", "x"}, "trials"},
+		{[]string{"-parallel", "0"}, "-parallel"},
+		{[]string{"-persist-delay", "-1ms"}, "-persist-delay"},
+		{[]string{"-limit", "0s"}, "-limit"},
+		{[]string{"-runtime", "quantum"}, "-runtime"},
+		{[]string{"-format", "xml"}, "-format"},
+		{[]string{"-eligible", "9"}, "-eligible"},
+		{[]string{"-bogus"}, "unknown"},
+		{[]string{"stray"}, "unexpected argument"},
+	}
+	for _, tc := range cases {
+		code, stdout, stderr := runCLI(t, tc.args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d; want 2", tc.args, code)
+		}
+		if !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: stderr %q; want one line containing %q", tc.args, stderr, tc.want)
+		}
+		if stdout != "" {
+			t.Errorf("%v: wrote to stdout: %q", tc.args, stdout)
+		}
+	}
+	if _, err := os.Stat(defaultOutRoot); !os.IsNotExist(err) {
+		t.Fatalf("bad input created %s (%v)", defaultOutRoot, err)
+	}
+}
+
+func TestRefusesNonEmptyOutFolder(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "keep.txt"), []byte("mine"), 0o644)
+	code, _, stderr := runCLI(t, "-out", dir, "-trials", "2")
+	if code != exitUsage || !strings.Contains(stderr, "not empty") {
+		t.Fatalf("exit %d, %q; want 2 and a refusal", code, stderr)
+	}
+}
+
+func TestHelpDocumentsEveryFlag(t *testing.T) {
+	code, stdout, _ := runCLI(t, "-h")
+	if code != exitOK {
+		t.Fatalf("-h exit %d", code)
+	}
+	var v flagValues
+	newFlagSet("x", &v).VisitAll(func(f *pflag.Flag) {
+		if !strings.Contains(stdout, "  -"+f.Name+" ") {
+			t.Errorf("-h does not document -%s", f.Name)
+		}
+		if _, ok := examples[f.Name]; !ok {
+			t.Errorf("-%s has no example", f.Name)
+		}
+	})
+}
+
+func TestGoStyleAndGNUStyleFlagsAgree(t *testing.T) {
+	_, a, _ := runCLI(t, "-interval", "50ms..100ms", "-trials=20", "-format", "csv", "-out=")
+	_, b, _ := runCLI(t, "--interval=50ms..100ms", "--trials", "20", "--format=csv", "--out=")
+	if a == "" || a != b {
+		t.Fatalf("Go-style and GNU-style flags gave different output:\n%s\n---\n%s", a, b)
+	}
+}
+
+func TestDefaultIntervalStepIsPrinted(t *testing.T) {
+	code, stdout, _ := runCLI(t, "-interval", "50ms..200ms", "-trials", "3", "-out=")
+	if code != exitOK || !strings.Contains(stdout, "heartbeat intervals: 50ms, 75ms, 100ms, 125ms, 150ms, 175ms, 200ms") {
+		t.Fatalf("exit %d; header does not list the 25ms steps:\n%s", code, stdout)
+	}
+}
+
+func TestSameOutputForAnyParallelism(t *testing.T) {
+	args := []string{"-interval", "50ms,100ms", "-latency", "normal:5ms,2ms", "-loss", "0.02", "-trials", "50", "-format", "json", "-out="}
+	_, one, _ := runCLI(t, append(args, "-parallel", "1")...)
+	_, four, _ := runCLI(t, append(args, "-parallel", "4")...)
+	var s1, s4 bench.Summary
+	if err := json.Unmarshal([]byte(one), &s1); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(four), &s4); err != nil {
+		t.Fatal(err)
+	}
+	p1, _ := json.Marshal(s1.Points)
+	p4, _ := json.Marshal(s4.Points)
+	if !bytes.Equal(p1, p4) {
+		t.Fatal("-parallel 1 and -parallel 4 gave different statistics")
+	}
+}
+
+func TestInterruptedRunStillWrites(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // as if Ctrl-C came at once
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"-trials", "100", "-out", dir}, &out, &errb, false)
+	if code != exitInterrupted || !strings.Contains(errb.String(), "interrupted") {
+		t.Fatalf("exit %d, stderr %q; want 130 and a note", code, errb.String())
+	}
+	var s bench.Summary
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil || json.Unmarshal(b, &s) != nil || !s.Interrupted {
+		t.Fatalf("summary.json after interrupt: %v, interrupted=%v", err, s.Interrupted)
+	}
+}
+
+// TestBinaryEndToEnd builds the command and runs it as a user would.
+func TestBinaryEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	work := t.TempDir()
+	bin := filepath.Join(work, "raftbench")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-interval", "50ms..200ms", "-trials", "30")
+	cmd.Dir = work
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("raftbench: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"[1/7] interval 50ms, timeout 100ms..200ms", "downtime (ms)", "Overview (ms):", "210 trials in", "results in raftbench-out/"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	runs, _ := filepath.Glob(filepath.Join(work, defaultOutRoot, "*"))
+	if len(runs) != 1 {
+		t.Fatalf("output folders: %v; want one", runs)
+	}
+	f, err := os.Open(filepath.Join(runs[0], "trials.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) != 1+210 {
+		t.Fatalf("trials.csv: %d rows (%v); want a header and 210 trials", len(rows), err)
+	}
+	// Replay a trial from its CSV row and check it reports the same downtime.
+	row := rows[1+45] // point 1, trial 15
+	col := func(name string) string { return row[slicesIndex(rows[0], name)] }
+	replay := exec.Command(bin, "replay", "-interval", col("interval_ms")+"ms", "-seed", col("seed"))
+	replay.Dir = work
+	rout, err := replay.CombinedOutput()
+	if err != nil {
+		t.Fatalf("replay: %v\n%s", err, rout)
+	}
+	if !strings.Contains(string(rout), "leader in term") || !strings.Contains(string(rout), "fault  crash peer") {
+		t.Errorf("replay timeline lacks role changes or the crash:\n%s", rout)
+	}
+	if !strings.Contains(string(rout), "downtime:") || !strings.Contains(string(rout), strings.TrimSuffix(col("stable_ms"), ".0")) {
+		t.Errorf("replay does not report the recorded downtime %sms:\n%s", col("stable_ms"), rout)
+	}
+	for _, name := range []string{"summary.json", "summary.csv", "table.txt"} {
+		if fi, err := os.Stat(filepath.Join(runs[0], name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s missing or empty (%v)", name, err)
+		}
+	}
+}
+
+func slicesIndex(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}

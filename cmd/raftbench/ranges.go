@@ -1,0 +1,233 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxSweepValues bounds one flag's list so a typo cannot ask for a
+// million-point sweep.
+const maxSweepValues = 1000
+
+// parseDurationList reads "75ms", "50ms,100ms", "50ms..200ms" (default step)
+// or "50ms..200ms:25ms", and combinations separated by commas.
+func parseDurationList(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		lo, hi, isRange := strings.Cut(item, "..")
+		if !isRange {
+			d, err := positiveDuration(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+			continue
+		}
+		hi, stepText, hasStep := strings.Cut(hi, ":")
+		a, err := positiveDuration(lo)
+		if err != nil {
+			return nil, err
+		}
+		b, err := positiveDuration(hi)
+		if err != nil {
+			return nil, err
+		}
+		if b < a {
+			return nil, fmt.Errorf("range %q is reversed; want MIN..MAX with MIN <= MAX", item)
+		}
+		var values []time.Duration
+		if hasStep {
+			step, err := positiveDuration(stepText)
+			if err != nil {
+				return nil, fmt.Errorf("step of %q: %v", item, err)
+			}
+			if (b-a)/step >= maxSweepValues {
+				return nil, fmt.Errorf("range %q has more than %d values; use a larger step", item, maxSweepValues)
+			}
+			for v := a; v <= b; v += step {
+				values = append(values, v)
+			}
+		} else {
+			values = defaultSteps(a, b)
+		}
+		out = append(out, values...)
+	}
+	if len(out) > maxSweepValues {
+		return nil, fmt.Errorf("%d values; at most %d", len(out), maxSweepValues)
+	}
+	return out, nil
+}
+
+func positiveDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration; want a number with a unit, e.g. 75ms or 1.5s", s)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q is not positive; want a duration above zero", s)
+	}
+	return d, nil
+}
+
+// niceSteps are the step sizes a person would pick: 1, 2, 2.5 and 5 times
+// a power of ten.
+func niceSteps() []time.Duration {
+	var steps []time.Duration
+	for p := time.Duration(1); p <= 100*time.Second; p *= 10 {
+		steps = append(steps, p, 2*p, p*5/2, 5*p)
+	}
+	return steps
+}
+
+// defaultSteps splits a..b into 4 to 8 round values: the smallest nice step
+// that divides the range exactly into that many values, or else the smallest
+// nice step giving at most 8 values, with b added at the end.
+func defaultSteps(a, b time.Duration) []time.Duration {
+	if a == b {
+		return []time.Duration{a}
+	}
+	span := b - a
+	pick := time.Duration(0)
+	for _, st := range niceSteps() {
+		if n := span/st + 1; span%st == 0 && n >= 4 && n <= 8 {
+			pick = st
+			break
+		}
+	}
+	if pick == 0 {
+		for _, st := range niceSteps() {
+			if span/st+1 <= 8 {
+				pick = st
+				break
+			}
+		}
+	}
+	var values []time.Duration
+	for v := a; v <= b; v += pick {
+		values = append(values, v)
+	}
+	if values[len(values)-1] != b {
+		values = append(values, b)
+	}
+	return values
+}
+
+// timeoutRange is one election-timeout setting: durations, or multiples of
+// the heartbeat interval ("3x..6x").
+type timeoutRange struct {
+	min, max   time.Duration
+	minX, maxX float64 // used when multiple is set
+	multiple   bool
+}
+
+func (t timeoutRange) resolve(interval time.Duration) (time.Duration, time.Duration) {
+	if !t.multiple {
+		return t.min, t.max
+	}
+	scale := func(x float64) time.Duration { return time.Duration(math.Round(x * float64(interval))) }
+	return scale(t.minX), scale(t.maxX)
+}
+
+func (t timeoutRange) String() string {
+	if t.multiple {
+		return fmt.Sprintf("%gx..%gx", t.minX, t.maxX)
+	}
+	return fmt.Sprintf("%v..%v", t.min, t.max)
+}
+
+// parseTimeoutRanges reads "150ms..300ms", "150ms" (a fixed timeout),
+// "2x..4x" (multiples of the interval), and comma-separated lists of those.
+func parseTimeoutRanges(s string) ([]timeoutRange, error) {
+	var out []timeoutRange
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		lo, hi, isRange := strings.Cut(item, "..")
+		if !isRange {
+			hi = lo
+		}
+		loX, hiX := strings.HasSuffix(strings.TrimSpace(lo), "x"), strings.HasSuffix(strings.TrimSpace(hi), "x")
+		if loX != hiX {
+			return nil, fmt.Errorf("range %q mixes a multiple and a duration; want both ends as durations (150ms..300ms) or both as multiples (2x..4x)", item)
+		}
+		var r timeoutRange
+		if loX {
+			a, err := positiveMultiple(lo)
+			if err != nil {
+				return nil, err
+			}
+			b, err := positiveMultiple(hi)
+			if err != nil {
+				return nil, err
+			}
+			r = timeoutRange{minX: a, maxX: b, multiple: true}
+			if b < a {
+				return nil, fmt.Errorf("range %q is reversed; want MIN..MAX with MIN <= MAX", item)
+			}
+		} else {
+			a, err := positiveDuration(lo)
+			if err != nil {
+				return nil, err
+			}
+			b, err := positiveDuration(hi)
+			if err != nil {
+				return nil, err
+			}
+			if b < a {
+				return nil, fmt.Errorf("range %q is reversed; want MIN..MAX with MIN <= MAX", item)
+			}
+			r = timeoutRange{min: a, max: b}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func positiveMultiple(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	x, err := strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, fmt.Errorf("%q is not a multiple; want a number followed by x, e.g. 3x", s)
+	}
+	if x <= 0 {
+		return 0, fmt.Errorf("%q is not positive; want a multiple above zero", s)
+	}
+	return x, nil
+}
+
+// parseNodes reads "5" or "3,5,7".
+func parseNodes(s string) ([]int, error) {
+	var out []int
+	for _, item := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(item))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a whole number of nodes", strings.TrimSpace(item))
+		}
+		if n < 1 {
+			return nil, fmt.Errorf("%d nodes; want at least 1", n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// parseLosses reads "0.01" or "0,0.01,0.05": probabilities in [0, 1).
+func parseLosses(s string) ([]float64, error) {
+	var out []float64
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		p, err := strconv.ParseFloat(item, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number; want a probability such as 0.01", item)
+		}
+		if !(p >= 0 && p < 1) {
+			return nil, fmt.Errorf("%v is outside [0, 1); want a probability such as 0.01", p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/sim"
+)
+
+// replay reruns one trial from its seed and prints its timeline.
+func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var v flagValues
+	fs := newFlagSet("raftbench replay", &v)
+	showRPCs := fs.Bool("rpcs", true, "include every RPC's outcome in the timeline")
+	spec, code := parseCommandLine(fs, &v, args, stdout, stderr)
+	if spec == nil {
+		return code
+	}
+	if !fs.Changed("seed") {
+		fmt.Fprintln(stderr, "raftbench replay: -seed is required: the trial's seed, from the seed column of trials.csv")
+		return exitUsage
+	}
+	if len(spec.settings) != 1 {
+		fmt.Fprintf(stderr, "raftbench replay: the flags describe %d settings; give one value each to -interval, -election-timeout, -nodes, -latency and -loss\n", len(spec.settings))
+		return exitUsage
+	}
+	s := spec.settings[0]
+	r, events, err := bench.RunTrial(bench.Trial{Setting: s, Options: spec.options, Seed: v.seed, Record: true})
+	fmt.Fprintf(stdout, "replay of trial seed %d: scenario %s, %v\n\n", v.seed, spec.options.Scenario, s)
+	for _, e := range events {
+		if e.Kind == sim.RPCDone && !*showRPCs {
+			continue
+		}
+		fmt.Fprintln(stdout, e)
+	}
+	fmt.Fprintln(stdout)
+	printResult(stdout, spec.options.Scenario, r)
+	if err != nil {
+		fmt.Fprintf(stderr, "raftbench replay: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+func printResult(w io.Writer, sc bench.Scenario, r bench.Result) {
+	electedLabel, stableLabel := sc.Labels()
+	show := func(label string, d interface{ String() string }, reached bool) {
+		if reached {
+			fmt.Fprintf(w, "  %-22s %v\n", label+":", d)
+		} else {
+			fmt.Fprintf(w, "  %-22s not reached\n", label+":")
+		}
+	}
+	if r.Converged {
+		fmt.Fprintln(w, "result: converged")
+	} else {
+		fmt.Fprintf(w, "result: did not converge: %s\n", r.Failure)
+	}
+	if r.CrashOffset != bench.NotReached {
+		fmt.Fprintf(w, "  %-22s %v after the synchronized heartbeat round\n", "crash:", r.CrashOffset)
+	}
+	show(electedLabel, r.Elected, r.Elected != bench.NotReached)
+	show(stableLabel, r.Stable, r.Stable != bench.NotReached)
+	if sc == bench.Partition {
+		show("old leader stepped down", r.Heal, r.Heal != bench.NotReached)
+	}
+	fmt.Fprintf(w, "  %-22s %d terms started, %d without a leader, %d split votes\n", "elections:", r.Rounds, r.FailedRounds, r.SplitVotes)
+	fmt.Fprintf(w, "  %-22s AppendEntries %d, RequestVote %d sent over %v; %d calls dropped\n", "RPCs:",
+		r.Total.AppendEntries.Sent, r.Total.RequestVote.Sent, r.Run, r.Dropped())
+}
