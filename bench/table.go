@@ -37,9 +37,15 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 		}
 		b.WriteString("\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  \tn\tmin\tp50\tp50 95% CI\tp90\tp99\tmax\tmean\t")
+		// Labels are padded to one width so that right alignment leaves them
+		// reading left to right.
+		labelWidth := len(electedLabel + " (ms)")
+		if sc == Partition {
+			labelWidth = len("old leader steps down after heal (ms)")
+		}
+		fmt.Fprintf(tw, "  %-*s\tn\tmin\tp50\tp50 95%% CI\tp90\tp99\tmax\tmean\t\n", labelWidth, "")
 		row := func(label string, d Dist) {
-			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label, d.N,
+			fmt.Fprintf(tw, "  %-*s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", labelWidth, label, d.N,
 				num(d.Min, 1), num(d.P50, 1), ci(d), num(d.P90, 1), num(d.P99, 1), num(d.Max, 1), num(d.Mean, 1))
 		}
 		row(electedLabel+" (ms)", p.ElectedMs)
