@@ -58,6 +58,7 @@ type optionsJSON struct {
 	Eligible       int      `json:"eligible"`
 	BootSkewMs     float64  `json:"boot_skew_ms"`
 	DurationMs     float64  `json:"duration_ms"`
+	QuietMs        float64  `json:"quiet_ms"`
 	LimitMs        float64  `json:"limit_ms"`
 	PersistDelayMs float64  `json:"persist_delay_ms"`
 	RPCTimeoutMs   float64  `json:"rpc_timeout_ms"`
@@ -65,7 +66,7 @@ type optionsJSON struct {
 
 func (o Options) MarshalJSON() ([]byte, error) {
 	return json.Marshal(optionsJSON{o.Scenario, o.Trials, o.Seed, o.Parallel, o.Runtime.String(), o.Eligible,
-		toMs(o.BootSkew), toMs(o.Duration), toMs(o.Limit), toMs(o.PersistDelay), toMs(o.RPCTimeout)})
+		toMs(o.BootSkew), toMs(o.Duration), toMs(o.Quiet), toMs(o.Limit), toMs(o.PersistDelay), toMs(o.RPCTimeout)})
 }
 
 func (o *Options) UnmarshalJSON(b []byte) error {
@@ -78,7 +79,7 @@ func (o *Options) UnmarshalJSON(b []byte) error {
 		rt = sim.Realtime
 	}
 	*o = Options{j.Scenario, j.Trials, j.Seed, j.Parallel, rt, j.Eligible,
-		fromMs(j.BootSkewMs), fromMs(j.DurationMs), fromMs(j.LimitMs), fromMs(j.PersistDelayMs), fromMs(j.RPCTimeoutMs)}
+		fromMs(j.BootSkewMs), fromMs(j.DurationMs), fromMs(j.QuietMs), fromMs(j.LimitMs), fromMs(j.PersistDelayMs), fromMs(j.RPCTimeoutMs)}
 	return nil
 }
 
@@ -106,7 +107,8 @@ func (s *Summary) WriteJSON(w io.Writer) error {
 var TrialColumns = []string{
 	"point", "trial", "seed", "interval_ms", "timeout_min_ms", "timeout_max_ms", "nodes", "latency", "loss",
 	"converged", "failure", "elected_ms", "stable_ms", "heal_ms", "crash_offset_ms",
-	"election_rounds", "failed_rounds", "split_votes", "leader_changes", "run_ms", "phase_ms",
+	"election_rounds", "failed_rounds", "split_votes", "run_ms", "phase_ms",
+	"quiet_ms", "quiet_elections", "quiet_leader_changes", "quiet_append_entries", "quiet_request_votes",
 	"append_entries", "request_votes", "append_entries_per_s", "request_votes_per_s",
 	"phase_append_entries", "phase_request_votes", "dropped",
 }
@@ -132,8 +134,10 @@ func WriteTrialsCSV(w io.Writer, o *Outcome) error {
 				strconv.Itoa(r.Point), strconv.Itoa(r.Trial), strconv.FormatUint(r.Seed, 10),
 				f(toMs(s.Interval)), f(toMs(s.TimeoutMin)), f(toMs(s.TimeoutMax)), strconv.Itoa(s.Nodes), latencyString(s.Latency), f(s.Loss),
 				strconv.FormatBool(r.Converged), r.Failure, d(r.Elected), d(r.Stable), d(r.Heal), d(r.CrashOffset),
-				strconv.Itoa(r.Rounds), strconv.Itoa(r.FailedRounds), strconv.Itoa(r.SplitVotes), strconv.Itoa(r.LeaderChanges),
+				strconv.Itoa(r.Rounds), strconv.Itoa(r.FailedRounds), strconv.Itoa(r.SplitVotes),
 				f(toMs(r.Run)), f(toMs(r.Phase)),
+				f(toMs(r.QuietRun)), strconv.Itoa(r.QuietElections), strconv.Itoa(r.QuietLeaderChanges),
+				strconv.Itoa(r.Quiet.AppendEntries.Sent), strconv.Itoa(r.Quiet.RequestVote.Sent),
 				strconv.Itoa(r.Total.AppendEntries.Sent), strconv.Itoa(r.Total.RequestVote.Sent),
 				fmt.Sprintf("%.3f", r.PerSecond(r.Total.AppendEntries.Sent)), fmt.Sprintf("%.3f", r.PerSecond(r.Total.RequestVote.Sent)),
 				strconv.Itoa(r.Window.AppendEntries.Sent), strconv.Itoa(r.Window.RequestVote.Sent), strconv.Itoa(r.Dropped()),

@@ -22,10 +22,17 @@ type Result struct {
 	Heal        time.Duration // partition: from heal until the old leader stepped down
 	CrashOffset time.Duration // leader-crash: crash time after the synchronized heartbeat round
 
-	Rounds        int // terms started during the measured phase
-	FailedRounds  int // of those, terms that elected no leader
-	SplitVotes    int // of those, terms with several candidates and no leader
-	LeaderChanges int // steady: leaders elected after the first stable one
+	Rounds       int // terms started during the measured phase
+	FailedRounds int // of those, terms that elected no leader
+	SplitVotes   int // of those, terms with several candidates and no leader
+
+	// The quiet window: after a converged phase the trial runs on without
+	// faults (Options.Quiet; steady: Options.Duration) and counts what should
+	// not happen there.
+	QuietRun           time.Duration
+	QuietElections     int       // terms started: spurious elections
+	QuietLeaderChanges int       // leaders elected
+	Quiet              sim.Stats // RPCs in the window: the steady-state cost
 
 	Run    time.Duration // how long the trial ran in total
 	Total  sim.Stats     // RPCs over the whole trial
@@ -44,13 +51,6 @@ func (r Result) PerSecond(sent int) float64 {
 	return float64(sent) / r.Run.Seconds()
 }
 
-// PerHour scales a count over the measured phase to an hourly rate.
-func (r Result) PerHour(n int) float64 {
-	if r.Phase <= 0 {
-		return 0
-	}
-	return float64(n) / r.Phase.Hours()
-}
 
 // Dropped is every call that returned false, over the whole trial.
 func (r Result) Dropped() int {

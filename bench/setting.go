@@ -42,6 +42,10 @@ type Options struct {
 	BootSkew time.Duration
 	// Duration is how long a steady trial runs after its first stable leader.
 	Duration time.Duration
+	// Quiet is how long every other trial runs on, fault-free, after its
+	// measured phase converged, to count spurious elections and measure the
+	// steady-state RPC rate (0: no quiet window).
+	Quiet time.Duration
 	// Limit bounds each wait of a trial (for a leader, for stability); a
 	// trial that does not converge within it is recorded as not converged.
 	Limit        time.Duration
@@ -57,6 +61,7 @@ func DefaultOptions() Options {
 		Seed:     1,
 		Parallel: 1,
 		Duration: 10 * time.Minute,
+		Quiet:    2 * time.Second,
 		Limit:    30 * time.Second,
 	}
 }
@@ -88,6 +93,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("boot-skew is %v; want 0 or more", o.BootSkew)
 	case o.Scenario == Steady && o.Duration <= 0:
 		return fmt.Errorf("duration is %v; want a positive duration such as 10m", o.Duration)
+	case o.Quiet < 0:
+		return fmt.Errorf("quiet is %v; want 0 or more", o.Quiet)
 	case o.Limit <= 0:
 		return fmt.Errorf("limit is %v; want a positive duration such as 30s", o.Limit)
 	case o.PersistDelay < 0:

@@ -1,6 +1,9 @@
 package bench
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // PointSummary is the statistics of one setting's trials. Times are in
 // milliseconds; each time metric counts the trials that reached it.
@@ -25,9 +28,28 @@ type PointSummary struct {
 	Rounds       Dist `json:"election_rounds"`
 	FailedRounds Dist `json:"failed_rounds"`
 	SplitVotes   Dist `json:"split_votes"`
-	// Steady only: elections and leader changes per hour of run.
-	SpuriousPerHour      Dist `json:"spurious_elections_per_hour"`
-	LeaderChangesPerHour Dist `json:"leader_changes_per_hour"`
+
+	// Pooled over every trial's quiet window (QuietHours of simulated time):
+	// the rates a healthy cluster with this setting shows.
+	QuietHours               Number `json:"quiet_hours"`
+	QuietElections           int    `json:"quiet_elections"`
+	SpuriousPerHour          Number `json:"spurious_elections_per_hour"`
+	LeaderChangesPerHour     Number `json:"leader_changes_per_hour"`
+	QuietAppendEntriesPerSec Number `json:"steady_append_entries_per_s"`
+	QuietRequestVotesPerSec  Number `json:"steady_request_votes_per_s"`
+}
+
+// SteadyRPCRate is the cluster's RPCs per second when nothing fails.
+func (p PointSummary) SteadyRPCRate() Number {
+	return p.QuietAppendEntriesPerSec + p.QuietRequestVotesPerSec
+}
+
+// rate is n per unit, or missing when nothing was observed.
+func rate(n int, units float64) Number {
+	if units <= 0 {
+		return Number(math.NaN())
+	}
+	return Number(float64(n) / units)
 }
 
 func toMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -37,8 +59,10 @@ func (o *Outcome) Summarize() []PointSummary {
 	out := make([]PointSummary, len(o.Settings))
 	for p, s := range o.Settings {
 		rs := o.Results[p]
-		var elected, stable, heal, aePS, rvPS, phaseAE, phaseRV, dropped, rounds, failed, split, spurious, changes []float64
+		var elected, stable, heal, aePS, rvPS, phaseAE, phaseRV, dropped, rounds, failed, split []float64
 		ps := PointSummary{Point: p, Setting: s, Trials: len(rs)}
+		var quiet time.Duration
+		var quietElections, quietChanges, quietAE, quietRV int
 		for _, r := range rs {
 			if r.Converged {
 				ps.Converged++
@@ -60,17 +84,20 @@ func (o *Outcome) Summarize() []PointSummary {
 			rounds = append(rounds, float64(r.Rounds))
 			failed = append(failed, float64(r.FailedRounds))
 			split = append(split, float64(r.SplitVotes))
-			if o.Options.Scenario == Steady && r.Converged {
-				spurious = append(spurious, r.PerHour(r.Rounds))
-				changes = append(changes, r.PerHour(r.LeaderChanges))
-			}
+			quiet += r.QuietRun
+			quietElections += r.QuietElections
+			quietChanges += r.QuietLeaderChanges
+			quietAE += r.Quiet.AppendEntries.Sent
+			quietRV += r.Quiet.RequestVote.Sent
 		}
 		ps.ElectedMs, ps.StableMs, ps.HealMs = Summarize(elected), Summarize(stable), Summarize(heal)
 		ps.AppendEntriesPerSec, ps.RequestVotesPerSec = Summarize(aePS), Summarize(rvPS)
 		ps.PhaseAppendEntries, ps.PhaseRequestVotes = Summarize(phaseAE), Summarize(phaseRV)
 		ps.Dropped = Summarize(dropped)
 		ps.Rounds, ps.FailedRounds, ps.SplitVotes = Summarize(rounds), Summarize(failed), Summarize(split)
-		ps.SpuriousPerHour, ps.LeaderChangesPerHour = Summarize(spurious), Summarize(changes)
+		ps.QuietHours, ps.QuietElections = Number(quiet.Hours()), quietElections
+		ps.SpuriousPerHour, ps.LeaderChangesPerHour = rate(quietElections, quiet.Hours()), rate(quietChanges, quiet.Hours())
+		ps.QuietAppendEntriesPerSec, ps.QuietRequestVotesPerSec = rate(quietAE, quiet.Seconds()), rate(quietRV, quiet.Seconds())
 		out[p] = ps
 	}
 	return out

@@ -56,9 +56,10 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 		tw.Flush()
 		fmt.Fprintf(&b, "  elections per trial: %s rounds, %s without a leader, %s split votes (means)\n",
 			num(p.Rounds.Mean, 2), num(p.FailedRounds.Mean, 2), num(p.SplitVotes.Mean, 2))
-		if sc == Steady {
-			fmt.Fprintf(&b, "  spurious elections per hour: mean %s, p99 %s; leader changes per hour: mean %s\n",
-				num(p.SpuriousPerHour.Mean, 2), num(p.SpuriousPerHour.P99, 2), num(p.LeaderChangesPerHour.Mean, 2))
+		if float64(p.QuietHours) > 0 {
+			fmt.Fprintf(&b, "  fault-free: %s spurious elections per hour (%d in %s h simulated), %s RPCs/s (AppendEntries %s, RequestVote %s)\n",
+				num(p.SpuriousPerHour, 1), p.QuietElections, num(p.QuietHours, 2), num(p.SteadyRPCRate(), 1),
+				num(p.QuietAppendEntriesPerSec, 1), num(p.QuietRequestVotesPerSec, 1))
 		}
 		fmt.Fprintf(&b, "  RPCs per second of run: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s); dropped calls per trial: mean %s\n",
 			num(p.AppendEntriesPerSec.Mean, 1), num(p.AppendEntriesPerSec.P99, 1),
@@ -70,14 +71,14 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 	if len(points) > 1 {
 		b.WriteString("Overview (ms):\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "interval\ttimeout\tnodes\tlatency\tloss\tconverged\t%s p50\tp99\t%s p50\tp99\tAE/s\tRV/%s\tsplit votes\t\n",
+		fmt.Fprintf(tw, "interval\ttimeout\tnodes\tlatency\tloss\tconverged\t%s p50\tp99\t%s p50\tp99\tRV/%s\tsplit votes\tsteady RPC/s\tspurious/h\t\n",
 			electedLabel, stableLabel, phaseName(sc))
 		for _, p := range points {
 			s := p.Setting
-			fmt.Fprintf(tw, "%v\t%v..%v\t%d\t%v\t%g\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%v\t%v..%v\t%d\t%v\t%g\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 				s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, latencyString(s.Latency), s.Loss, p.Converged, p.Trials,
 				num(p.ElectedMs.P50, 1), num(p.ElectedMs.P99, 1), num(p.StableMs.P50, 1), num(p.StableMs.P99, 1),
-				num(p.AppendEntriesPerSec.Mean, 1), num(p.PhaseRequestVotes.Mean, 1), num(p.SplitVotes.Mean, 2))
+				num(p.PhaseRequestVotes.Mean, 1), num(p.SplitVotes.Mean, 2), num(p.SteadyRPCRate(), 1), num(p.SpuriousPerHour, 1))
 		}
 		tw.Flush()
 	}
@@ -105,7 +106,8 @@ var SummaryColumns = []string{
 	"heal_p50_ms", "heal_p99_ms",
 	"append_entries_per_s_mean", "append_entries_per_s_p99", "request_votes_per_s_mean", "request_votes_per_s_p99",
 	"phase_append_entries_mean", "phase_request_votes_mean", "phase_request_votes_p99",
-	"election_rounds_mean", "split_votes_mean", "spurious_elections_per_hour_mean", "leader_changes_per_hour_mean",
+	"election_rounds_mean", "split_votes_mean", "quiet_hours", "spurious_elections_per_hour", "leader_changes_per_hour",
+	"steady_append_entries_per_s", "steady_request_votes_per_s",
 }
 
 // WriteSummaryCSV writes one row per setting, for tools.
@@ -130,7 +132,8 @@ func WriteSummaryCSV(w io.Writer, points []PointSummary) error {
 			n(p.HealMs.P50), n(p.HealMs.P99),
 			n(p.AppendEntriesPerSec.Mean), n(p.AppendEntriesPerSec.P99), n(p.RequestVotesPerSec.Mean), n(p.RequestVotesPerSec.P99),
 			n(p.PhaseAppendEntries.Mean), n(p.PhaseRequestVotes.Mean), n(p.PhaseRequestVotes.P99),
-			n(p.Rounds.Mean), n(p.SplitVotes.Mean), n(p.SpuriousPerHour.Mean), n(p.LeaderChangesPerHour.Mean),
+			n(p.Rounds.Mean), n(p.SplitVotes.Mean), n(p.QuietHours), n(p.SpuriousPerHour), n(p.LeaderChangesPerHour),
+			n(p.QuietAppendEntriesPerSec), n(p.QuietRequestVotesPerSec),
 		}
 		if err := cw.Write(row); err != nil {
 			return err

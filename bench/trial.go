@@ -154,7 +154,25 @@ func (run *runner) settle() (leader, term int, electedAt time.Duration, ok bool)
 }
 
 func (run *runner) coldStart() {
-	run.measure(newWatch(run.t.Setting.Nodes, 0, nil))
+	w := newWatch(run.t.Setting.Nodes, 0, nil)
+	if run.measure(w) {
+		run.quiet(w.stableTerm, run.t.Options.Quiet)
+	}
+}
+
+// quiet runs for d without faults after a converged phase whose stable
+// leader led term, counting the elections that should not happen.
+func (run *runner) quiet(term int, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	w := newWatch(run.t.Setting.Nodes, term, nil)
+	start, before := run.c.Now(), run.c.Stats()
+	run.c.RunUntil(d, func(e sim.Event) bool { w.observe(e); return false })
+	run.r.QuietElections, _, _ = w.rounds()
+	run.r.QuietLeaderChanges = w.leaders()
+	run.r.Quiet = subStats(run.c.Stats(), before)
+	run.r.QuietRun = run.c.Now() - start
 }
 
 func (run *runner) leaderCrash() {
@@ -185,7 +203,10 @@ func (run *runner) leaderCrash() {
 	for i := range live {
 		live[i] = run.c.Alive(i)
 	}
-	run.measure(newWatch(run.t.Setting.Nodes, term, live))
+	w := newWatch(run.t.Setting.Nodes, term, live)
+	if run.measure(w) {
+		run.quiet(w.stableTerm, run.t.Options.Quiet)
+	}
 }
 
 func (run *runner) partition() {
@@ -206,7 +227,8 @@ func (run *runner) partition() {
 		run.fail(err.Error())
 		return
 	}
-	if !run.measure(newWatch(n, term, majority)) {
+	w := newWatch(n, term, majority)
+	if !run.measure(w) {
 		return
 	}
 	run.c.Heal()
@@ -227,19 +249,24 @@ func (run *runner) partition() {
 		return
 	}
 	run.r.Heal = at - healedAt
+	run.quiet(run.newestTerm(), run.t.Options.Quiet)
 }
 
-func (run *runner) steady() {
-	n := run.t.Setting.Nodes
-	first := newWatch(n, 0, nil)
-	if !run.measure(first) {
-		return
+// newestTerm is the highest term any live peer is in.
+func (run *runner) newestTerm() int {
+	newest := 0
+	for i := range run.t.Setting.Nodes {
+		if term, _ := run.c.State(i); run.c.Alive(i) && term > newest {
+			newest = term
+		}
 	}
-	w := newWatch(n, first.stableTerm, nil)
-	start, before := run.c.Now(), run.c.Stats()
-	run.c.RunUntil(run.t.Options.Duration, func(e sim.Event) bool { w.observe(e); return false })
-	run.r.Rounds, run.r.FailedRounds, run.r.SplitVotes = w.rounds()
-	run.r.LeaderChanges = w.leaders()
-	run.r.Window = subStats(run.c.Stats(), before)
-	run.r.Phase = run.c.Now() - start
+	return newest
+}
+
+// steady is a cold start followed by a long quiet window.
+func (run *runner) steady() {
+	w := newWatch(run.t.Setting.Nodes, 0, nil)
+	if run.measure(w) {
+		run.quiet(w.stableTerm, run.t.Options.Duration)
+	}
 }

@@ -71,6 +71,20 @@ func TestLeaderCrashExact(t *testing.T) {
 	}
 }
 
+func TestQuietWindowAfterFailover(t *testing.T) {
+	tr := exactTrial(LeaderCrash)
+	tr.Options.Quiet = time.Second
+	r := runExact(t, tr)
+	// The new leader (elected at 354ms, stable at 356ms) sends rounds at
+	// 354+50k ms; the second from 356ms to 1356ms holds 20 of them, each to
+	// two peers (one of them the crashed one), and nothing else happens.
+	if r.QuietRun != time.Second || r.QuietElections != 0 || r.QuietLeaderChanges != 0 ||
+		r.Quiet.AppendEntries.Sent != 40 || r.Quiet.RequestVote.Sent != 0 {
+		t.Fatalf("quiet window: run %v, elections %d, leaders %d, RPCs %+v; want 1s, 0, 0, 40 AppendEntries only",
+			r.QuietRun, r.QuietElections, r.QuietLeaderChanges, r.Quiet)
+	}
+}
+
 func TestLeaderCrashSymmetricNeverConverges(t *testing.T) {
 	// Without the uneven links both survivors hear every heartbeat at the same
 	// instant and time out together, every 150ms, forever: a split vote each
@@ -110,13 +124,13 @@ func TestSteadyCountsNoSpuriousElections(t *testing.T) {
 	tr := exactTrial(Steady)
 	tr.Options.Duration = time.Hour
 	r := runExact(t, tr)
-	if !r.Converged || r.Rounds != 0 || r.LeaderChanges != 0 || r.Phase != time.Hour {
-		t.Fatalf("steady hour: converged %v, rounds %d, leader changes %d, phase %v; want true, 0, 0, 1h",
-			r.Converged, r.Rounds, r.LeaderChanges, r.Phase)
+	if !r.Converged || r.QuietElections != 0 || r.QuietLeaderChanges != 0 || r.QuietRun != time.Hour {
+		t.Fatalf("steady hour: converged %v, elections %d, leader changes %d, quiet run %v; want true, 0, 0, 1h",
+			r.Converged, r.QuietElections, r.QuietLeaderChanges, r.QuietRun)
 	}
-	// One round of two heartbeats every 50ms for an hour, give or take the
-	// round in flight at either end.
-	if got, want := r.Window.AppendEntries.Sent, 2*int(time.Hour/(50*ms)); got < want-2 || got > want+2 {
+	// Stable at 155ms; rounds at 150+50k ms. The hour from 155ms holds the
+	// rounds at 200ms ... 3600.150s: 72000 rounds of two heartbeats.
+	if got, want := r.Quiet.AppendEntries.Sent, 2*72000; got != want {
 		t.Fatalf("%d AppendEntries in an hour; want about %d", got, want)
 	}
 }
@@ -129,8 +143,8 @@ func TestSteadyFlapsWhenHeartbeatTooSlow(t *testing.T) {
 	tr.Setting.TimeoutMax = 300 * ms
 	tr.Options.Duration = 10 * time.Second
 	r := runExact(t, tr)
-	if r.Converged && r.Rounds < 10 {
-		t.Fatalf("only %d elections in 10s with heartbeats slower than the timeout", r.Rounds)
+	if !r.Converged || r.QuietElections < 10 {
+		t.Fatalf("converged %v, only %d elections in 10s with heartbeats slower than the timeout", r.Converged, r.QuietElections)
 	}
 }
 

@@ -30,6 +30,7 @@ type flagValues struct {
 	seed                           uint64
 	persistDelay, rpcTimeout       time.Duration
 	bootSkew, duration, limit      time.Duration
+	quiet                          time.Duration
 }
 
 // examples are shown under each flag in -h.
@@ -46,6 +47,7 @@ var examples = map[string]string{
 	"boot-skew":        "-scenario cold-start -boot-skew 20ms",
 	"duration":         "-scenario steady -duration 1h",
 	"limit":            "-limit 1m",
+	"quiet":            "-quiet 10s   -quiet 0 (no quiet window)",
 	"trials":           "-trials 1000",
 	"seed":             "-seed 42",
 	"parallel":         "-parallel 1",
@@ -70,6 +72,7 @@ func newFlagSet(name string, v *flagValues) *pflag.FlagSet {
 	fs.IntVar(&v.eligible, "eligible", 0, "leader-crash/partition: only this many peers hold up-to-date logs and can win (0: all)")
 	fs.DurationVar(&v.bootSkew, "boot-skew", 0, "boot each peer at a random time in [0, skew]")
 	fs.DurationVar(&v.duration, "duration", d.Duration, "steady: simulated time to run after the first stable leader")
+	fs.DurationVar(&v.quiet, "quiet", d.Quiet, "after a trial's measured phase converged, run on this long without faults to count spurious elections and the steady RPC rate (steady uses -duration)")
 	fs.DurationVar(&v.limit, "limit", d.Limit, "per trial phase: give up waiting for a stable leader after this long (the trial is recorded as not converged)")
 	fs.IntVar(&v.trials, "trials", d.Trials, "trials per setting")
 	fs.Uint64Var(&v.seed, "seed", d.Seed, "run seed; every trial's seed derives from it (replay: the trial's seed from trials.csv)")
@@ -165,6 +168,7 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 		{"boot-skew", v.bootSkew < 0, "want 0 or a positive duration"},
 		{"duration", v.duration <= 0, "want a positive duration such as 10m"},
 		{"limit", v.limit <= 0, "want a positive duration such as 30s"},
+		{"quiet", v.quiet < 0, "want 0 (none) or a positive duration"},
 	}
 	for _, c := range checks {
 		if c.bad {
@@ -173,6 +177,7 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 	}
 	o.Trials, o.Parallel, o.Seed, o.Eligible = v.trials, v.parallel, v.seed, v.eligible
 	o.PersistDelay, o.RPCTimeout, o.BootSkew, o.Duration, o.Limit = v.persistDelay, v.rpcTimeout, v.bootSkew, v.duration, v.limit
+	o.Quiet = v.quiet
 	spec.options = o
 
 	seen := map[string]bool{}

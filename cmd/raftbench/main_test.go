@@ -46,6 +46,7 @@ func TestBadInputExits2WithOneLineAndNoFolder(t *testing.T) {
 		{[]string{"-parallel", "0"}, "-parallel"},
 		{[]string{"-persist-delay", "-1ms"}, "-persist-delay"},
 		{[]string{"-limit", "0s"}, "-limit"},
+		{[]string{"-quiet", "-1s"}, "-quiet"},
 		{[]string{"-runtime", "quantum"}, "-runtime"},
 		{[]string{"-format", "xml"}, "-format"},
 		{[]string{"-eligible", "9"}, "-eligible"},
