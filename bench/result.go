@@ -51,7 +51,6 @@ func (r Result) PerSecond(sent int) float64 {
 	return float64(sent) / r.Run.Seconds()
 }
 
-
 // Dropped is every call that returned false, over the whole trial.
 func (r Result) Dropped() int {
 	return r.Total.AppendEntries.Dropped + r.Total.RequestVote.Dropped
