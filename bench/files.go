@@ -20,6 +20,8 @@ type settingJSON struct {
 	Nodes        int     `json:"nodes"`
 	Latency      string  `json:"latency"`
 	Loss         float64 `json:"loss"`
+	TimeoutSpec  string  `json:"timeout_spec,omitempty"`
+	Trials       int     `json:"trials,omitempty"`
 }
 
 func fromMs(x float64) time.Duration { return time.Duration(x * float64(time.Millisecond)) }
@@ -32,7 +34,7 @@ func latencyString(l sim.Latency) string {
 }
 
 func (s Setting) MarshalJSON() ([]byte, error) {
-	return json.Marshal(settingJSON{toMs(s.Interval), toMs(s.TimeoutMin), toMs(s.TimeoutMax), s.Nodes, latencyString(s.Latency), s.Loss})
+	return json.Marshal(settingJSON{toMs(s.Interval), toMs(s.TimeoutMin), toMs(s.TimeoutMax), s.Nodes, latencyString(s.Latency), s.Loss, s.TimeoutSpec, s.Trials})
 }
 
 func (s *Setting) UnmarshalJSON(b []byte) error {
@@ -44,7 +46,7 @@ func (s *Setting) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*s = Setting{fromMs(j.IntervalMs), fromMs(j.TimeoutMinMs), fromMs(j.TimeoutMaxMs), j.Nodes, lat, j.Loss}
+	*s = Setting{fromMs(j.IntervalMs), fromMs(j.TimeoutMinMs), fromMs(j.TimeoutMaxMs), j.Nodes, lat, j.Loss, j.TimeoutSpec, j.Trials}
 	return nil
 }
 

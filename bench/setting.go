@@ -16,6 +16,28 @@ type Setting struct {
 	Nodes      int
 	Latency    sim.Latency // one-way
 	Loss       float64
+	// TimeoutSpec is the election-timeout range as the user wrote it
+	// ("2x..4x", "150ms..300ms"); charts group settings by it. Empty: the
+	// resolved range.
+	TimeoutSpec string
+	// Trials overrides Options.Trials for this setting (0: use Options).
+	Trials int
+}
+
+// TimeoutLabel names the setting's election-timeout range for people.
+func (s Setting) TimeoutLabel() string {
+	if s.TimeoutSpec != "" {
+		return s.TimeoutSpec
+	}
+	return fmt.Sprintf("%v..%v", s.TimeoutMin, s.TimeoutMax)
+}
+
+// trials is how many trials this setting gets.
+func (s Setting) trials(o Options) int {
+	if s.Trials > 0 {
+		return s.Trials
+	}
+	return o.Trials
 }
 
 func (s Setting) String() string {
@@ -70,6 +92,9 @@ func DefaultOptions() Options {
 func (s Setting) Validate(o Options) error {
 	if err := s.Raft().Validate(); err != nil {
 		return err
+	}
+	if s.Trials < 0 {
+		return fmt.Errorf("trials is %d; want at least 1", s.Trials)
 	}
 	if s.Nodes < 1 {
 		return fmt.Errorf("nodes is %d; want at least 1", s.Nodes)

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"sort"
 	"sync"
 )
 
@@ -25,7 +26,7 @@ func (o *Outcome) Done() int {
 	return n
 }
 
-// Sweep runs o.Trials trials of every setting on o.Parallel workers. Each
+// Sweep runs o.Trials trials (or the setting's own Trials) of every setting on o.Parallel workers. Each
 // trial's seed derives from (o.Seed, setting index, trial index), so the
 // results are the same for any number of workers. progress, if not nil, is
 // called after each trial with the count done and the total (from one
@@ -40,7 +41,16 @@ func Sweep(ctx context.Context, settings []Setting, o Options, progress func(don
 			return nil, err
 		}
 	}
-	total := len(settings) * o.Trials
+	// Jobs are numbered setting by setting; first[p] is setting p's first.
+	first := make([]int, len(settings)+1)
+	for p, s := range settings {
+		first[p+1] = first[p] + s.trials(o)
+	}
+	total := first[len(settings)]
+	place := func(j int) (p, t int) {
+		p = sort.Search(len(settings), func(i int) bool { return first[i+1] > j })
+		return p, j - first[p]
+	}
 	results := make([]Result, total)
 	finished := make([]bool, total)
 
@@ -58,7 +68,7 @@ func Sweep(ctx context.Context, settings []Setting, o Options, progress func(don
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				p, t := j/o.Trials, j%o.Trials
+				p, t := place(j)
 				r, _, err := RunTrial(Trial{Setting: settings[p], Options: o, Seed: TrialSeed(o.Seed, p, t), Point: p, Index: t})
 				mu.Lock()
 				if err != nil {
@@ -93,7 +103,7 @@ feed:
 	out := &Outcome{Settings: settings, Options: o, Results: make([][]Result, len(settings))}
 	for j, ok := range finished {
 		if ok {
-			p := j / o.Trials
+			p, _ := place(j)
 			out.Results[p] = append(out.Results[p], results[j])
 		} else {
 			out.Interrupted = true

@@ -31,6 +31,9 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 	var b strings.Builder
 	for i, p := range points {
 		fmt.Fprintf(&b, "[%d/%d] %v\n", i+1, len(points), p.Setting)
+		if p.Setting.TimeoutSpec != "" && p.Setting.TimeoutSpec != fmt.Sprintf("%v..%v", p.Setting.TimeoutMin, p.Setting.TimeoutMax) {
+			fmt.Fprintf(&b, "  (election timeout %s)\n", p.Setting.TimeoutSpec)
+		}
 		fmt.Fprintf(&b, "  trials %d, converged %d", p.Trials, p.Converged)
 		if p.Trials > p.Converged {
 			fmt.Fprintf(&b, " (%d did not converge within the limit and are left out of the times they never reached)", p.Trials-p.Converged)

@@ -72,9 +72,16 @@ func TestLatencyModelsSample(t *testing.T) {
 		return xs[n/2], sum / n, xs[0]
 	}
 	near := func(name string, got, want, tol float64) {
+		t.Helper()
 		if math.Abs(got-want) > tol {
 			t.Errorf("%s = %.3fms; want %.3fms ± %.3fms", name, got/ms, want/ms, tol/ms)
 		}
+	}
+	for _, m := range []Latency{Constant{3 * time.Millisecond}, Uniform{2 * time.Millisecond, 8 * time.Millisecond},
+		Normal{5 * time.Millisecond, 3 * time.Millisecond}, Normal{0, time.Millisecond}, LogNormal{5 * time.Millisecond, 0.5},
+		Exponential{time.Millisecond, 5 * time.Millisecond}} {
+		_, mean, _ := median(m)
+		near(m.String()+" MeanDelay", float64(m.MeanDelay()), mean, 0.02*mean+0.01*ms)
 	}
 	_, mean, lo := median(Uniform{2 * time.Millisecond, 8 * time.Millisecond})
 	near("uniform mean", mean, 5*ms, 0.1*ms)

@@ -190,7 +190,7 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 				}
 				for _, lat := range latencies {
 					for _, loss := range losses {
-						s := bench.Setting{Interval: iv, TimeoutMin: lo, TimeoutMax: hi, Nodes: n, Latency: lat, Loss: loss}
+						s := bench.Setting{Interval: iv, TimeoutMin: lo, TimeoutMax: hi, Nodes: n, Latency: lat, Loss: loss, TimeoutSpec: tr.String()}
 						if err := s.Raft().Validate(); err != nil {
 							return nil, flagError("election-timeout", v.timeout, err)
 						}
