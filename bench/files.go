@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -24,7 +25,7 @@ type settingJSON struct {
 	Trials       int     `json:"trials,omitempty"`
 }
 
-func fromMs(x float64) time.Duration { return time.Duration(x * float64(time.Millisecond)) }
+func fromMs(x float64) time.Duration { return time.Duration(math.Round(x * float64(time.Millisecond))) }
 
 func latencyString(l sim.Latency) string {
 	if l == nil {
@@ -151,4 +152,73 @@ func WriteTrialsCSV(w io.Writer, o *Outcome) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// ReadTrialsCSV reads what WriteTrialsCSV wrote back into an Outcome for
+// the given settings and options (from summary.json).
+func ReadTrialsCSV(r io.Reader, settings []Setting, o Options) (*Outcome, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("trials.csv is empty")
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	for _, name := range TrialColumns {
+		if _, ok := col[name]; !ok {
+			return nil, fmt.Errorf("trials.csv has no %q column", name)
+		}
+	}
+	out := &Outcome{Settings: settings, Options: o, Results: make([][]Result, len(settings))}
+	for line, row := range rows[1:] {
+		var perr error
+		atoi := func(name string) int {
+			v, err := strconv.Atoi(row[col[name]])
+			if err != nil && perr == nil {
+				perr = fmt.Errorf("%s: %v", name, err)
+			}
+			return v
+		}
+		dur := func(name string) time.Duration {
+			text := row[col[name]]
+			if text == "" {
+				return NotReached
+			}
+			v, err := strconv.ParseFloat(text, 64)
+			if err != nil && perr == nil {
+				perr = fmt.Errorf("%s: %v", name, err)
+			}
+			return fromMs(v)
+		}
+		seed, err := strconv.ParseUint(row[col["seed"]], 10, 64)
+		if err != nil {
+			perr = fmt.Errorf("seed: %v", err)
+		}
+		rpc := func(sent string) sim.RPCStats { return sim.RPCStats{Sent: atoi(sent)} }
+		r := Result{
+			Point: atoi("point"), Trial: atoi("trial"), Seed: seed,
+			Converged: row[col["converged"]] == "true", Failure: row[col["failure"]],
+			Elected: dur("elected_ms"), Stable: dur("stable_ms"), Heal: dur("heal_ms"), CrashOffset: dur("crash_offset_ms"),
+			Rounds: atoi("election_rounds"), FailedRounds: atoi("failed_rounds"), SplitVotes: atoi("split_votes"),
+			Run: dur("run_ms"), Phase: dur("phase_ms"),
+			QuietRun: dur("quiet_ms"), QuietElections: atoi("quiet_elections"), QuietLeaderChanges: atoi("quiet_leader_changes"),
+			Total:  sim.Stats{AppendEntries: rpc("append_entries"), RequestVote: rpc("request_votes")},
+			Window: sim.Stats{AppendEntries: rpc("phase_append_entries"), RequestVote: rpc("phase_request_votes")},
+			Quiet:  sim.Stats{AppendEntries: rpc("quiet_append_entries"), RequestVote: rpc("quiet_request_votes")},
+		}
+		// Dropped calls are kept as one total; file them under AppendEntries.
+		r.Total.AppendEntries.Dropped = atoi("dropped")
+		if perr != nil {
+			return nil, fmt.Errorf("trials.csv line %d: %v", line+2, perr)
+		}
+		if r.Point < 0 || r.Point >= len(settings) {
+			return nil, fmt.Errorf("trials.csv line %d: point %d, but summary.json has %d settings", line+2, r.Point, len(settings))
+		}
+		out.Results[r.Point] = append(out.Results[r.Point], r)
+	}
+	return out, nil
 }

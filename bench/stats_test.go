@@ -178,3 +178,25 @@ func TestOptionsValidate(t *testing.T) {
 		t.Error("eligible 4 of 3 nodes accepted")
 	}
 }
+
+func TestTrialsCSVRoundTrip(t *testing.T) {
+	settings, o := smallSweep()
+	o.Trials = 10
+	out, err := Sweep(context.Background(), settings, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteTrialsCSV(&b, out); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadTrialsCSV(&b, settings, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := json.Marshal(out.Summarize())
+	s2, _ := json.Marshal(back.Summarize())
+	if !bytes.Equal(s1, s2) {
+		t.Fatalf("statistics from trials.csv differ from the run's:\n%s\n%s", s1, s2)
+	}
+}

@@ -1,0 +1,270 @@
+package plots
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/raftbench/raftbench/bench"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+func newPlot(title, x, y string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = x
+	p.Y.Label.Text = y
+	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func styled(l *plotter.Line, i int, dashes []vg.Length) {
+	l.Color = plotutil.Color(i)
+	l.Width = vg.Points(1.5)
+	l.Dashes = dashes
+}
+
+// CDF draws the cumulative distribution of metric for the given settings,
+// one line each, in the style of the Raft paper's Figure 16: x in
+// milliseconds (log scale if logX), y the percentage of trials that had
+// finished by then. Trials that never reached the metric keep a line below
+// 100%.
+func CDF(in Input, indices []int, m Metric, logX bool) (*plot.Plot, error) {
+	p := newPlot(fmt.Sprintf("Cumulative distribution: %s", m.Label(in.Scenario)), m.Label(in.Scenario), "cumulative percent of trials")
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Y.Min, p.Y.Max = 0, 100
+	if logX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	labels := in.SettingLabels(indices)
+	for j, i := range indices {
+		xs := in.Values(i, m)
+		if len(xs) == 0 {
+			continue
+		}
+		pts := CDFPoints(xs)
+		if n := len(in.Results[i]); n > len(xs) {
+			// Percent of all trials, not of those that finished.
+			for k := range pts {
+				pts[k].Y *= float64(len(xs)) / float64(n)
+			}
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, err
+		}
+		styled(l, j, nil)
+		p.Add(l)
+		p.Legend.Add(labels[j], l)
+	}
+	return p, nil
+}
+
+// Percentiles draws p50 (solid), p90 (dashed) and p99 (dotted) of metric
+// against the heartbeat interval, one colour per election-timeout range.
+func Percentiles(in Input, m Metric) (*plot.Plot, error) {
+	p := newPlot(m.Label(in.Scenario)+": p50 solid, p90 dashed, p99 dotted", "heartbeat interval (ms)", m.Label(in.Scenario))
+	dashes := [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(1.5), vg.Points(2.5)}}
+	for si, s := range in.series() {
+		for qi, q := range []func(bench.Dist) bench.Number{
+			func(d bench.Dist) bench.Number { return d.P50 },
+			func(d bench.Dist) bench.Number { return d.P90 },
+			func(d bench.Dist) bench.Number { return d.P99 },
+		} {
+			var pts plotter.XYs
+			for _, i := range s.points {
+				if v := float64(q(m.dist(in.Points[i]))); !math.IsNaN(v) {
+					pts = append(pts, plotter.XY{X: ms(in.Points[i].Setting.Interval), Y: v})
+				}
+			}
+			if len(pts) == 0 {
+				continue
+			}
+			l, sc, err := plotter.NewLinePoints(pts)
+			if err != nil {
+				return nil, err
+			}
+			styled(l, si, dashes[qi])
+			sc.Color = l.Color
+			p.Add(l, sc)
+			if qi == 0 {
+				p.Legend.Add(s.label, l, sc)
+			}
+		}
+	}
+	return p, nil
+}
+
+// againstInterval draws, per series, one solid and one dashed line.
+func againstInterval(in Input, title, yLabel, solidName, dashedName string, solid, dashed func(bench.PointSummary) float64) (*plot.Plot, error) {
+	p := newPlot(title, "heartbeat interval (ms)", yLabel)
+	p.Legend.Left = false
+	for si, s := range in.series() {
+		for k, f := range []func(bench.PointSummary) float64{solid, dashed} {
+			var pts plotter.XYs
+			for _, i := range s.points {
+				if v := f(in.Points[i]); !math.IsNaN(v) {
+					pts = append(pts, plotter.XY{X: ms(in.Points[i].Setting.Interval), Y: v})
+				}
+			}
+			if len(pts) == 0 {
+				continue
+			}
+			l, sc, err := plotter.NewLinePoints(pts)
+			if err != nil {
+				return nil, err
+			}
+			var dash []vg.Length
+			name := solidName
+			if k == 1 {
+				dash, name = []vg.Length{vg.Points(6), vg.Points(3)}, dashedName
+			}
+			styled(l, si, dash)
+			sc.Color = l.Color
+			p.Add(l, sc)
+			label := name
+			if s.label != "" {
+				label = s.label + ": " + name
+			}
+			p.Legend.Add(label, l, sc)
+		}
+	}
+	return p, nil
+}
+
+// RPCRates draws the fault-free (steady-state) AppendEntries and RequestVote
+// rates of the whole cluster against the heartbeat interval.
+func RPCRates(in Input) (*plot.Plot, error) {
+	return againstInterval(in, "RPC rate with no faults (whole cluster)", "RPCs per second",
+		"AppendEntries", "RequestVote",
+		func(p bench.PointSummary) float64 { return float64(p.QuietAppendEntriesPerSec) },
+		func(p bench.PointSummary) float64 { return float64(p.QuietRequestVotesPerSec) })
+}
+
+// RPCsPerPhase draws the mean AppendEntries and RequestVote RPCs sent during
+// the measured phase (per failover in leader-crash) against the interval.
+func RPCsPerPhase(in Input, phase string) (*plot.Plot, error) {
+	return againstInterval(in, "RPCs per "+phase+" (mean)", "RPCs", "AppendEntries", "RequestVote",
+		func(p bench.PointSummary) float64 { return float64(p.PhaseAppendEntries.Mean) },
+		func(p bench.PointSummary) float64 { return float64(p.PhaseRequestVotes.Mean) })
+}
+
+// Heatmap colours the given settings' values over heartbeat interval x
+// election-timeout range and prints each value in its cell.
+func Heatmap(in Input, indices []int, title string, value func(bench.PointSummary) float64, decimals int) (*plot.Plot, error) {
+	g := in.Grid(indices, value)
+	p := plot.New() // no grid lines: the cells are the grid
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(13)
+	p.X.Label.Text, p.Y.Label.Text = "heartbeat interval", "election timeout"
+	pal := moreland.SmoothBlueRed().Palette(64)
+	h := plotter.NewHeatMap(g, pal)
+	h.NaN = color.Gray{Y: 230}
+	p.Add(h)
+	var labels plotter.XYLabels
+	for r, row := range g.Values {
+		for c, v := range row {
+			text := "-"
+			if !math.IsNaN(v) {
+				text = strconv.FormatFloat(v, 'f', decimals, 64)
+			}
+			labels.XYs = append(labels.XYs, plotter.XY{X: float64(c), Y: float64(r)})
+			labels.Labels = append(labels.Labels, text)
+		}
+	}
+	lab, err := plotter.NewLabels(labels)
+	if err != nil {
+		return nil, err
+	}
+	for i := range lab.TextStyle {
+		lab.TextStyle[i].XAlign, lab.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
+		lab.TextStyle[i].Font.Size = vg.Points(9)
+	}
+	p.Add(lab)
+	var xt, yt []plot.Tick
+	for c, iv := range g.Intervals {
+		xt = append(xt, plot.Tick{Value: float64(c), Label: iv.String()})
+	}
+	for r, t := range g.Timeouts {
+		yt = append(yt, plot.Tick{Value: float64(r), Label: t})
+	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.ConstantTicks(xt), plot.ConstantTicks(yt)
+	p.X.Min, p.X.Max = -0.5, float64(len(g.Intervals))-0.5
+	p.Y.Min, p.Y.Max = -0.5, float64(len(g.Timeouts))-0.5
+	return p, nil
+}
+
+// Tradeoff plots every setting's p99 of metric against its fault-free RPC
+// rate; the Pareto-best settings (no other setting is better on both) are
+// joined and labelled. It returns the Pareto set as setting indices.
+func Tradeoff(in Input, m Metric) (*plot.Plot, []int, error) {
+	p := newPlot("Trade-off: p99 "+m.Label(in.Scenario)+" against RPC cost", "RPCs per second with no faults (whole cluster)", "p99 "+m.Label(in.Scenario))
+	p.Legend.Left = false
+	cost := make([]float64, len(in.Points))
+	loss := make([]float64, len(in.Points))
+	var all plotter.XYs
+	for i, pt := range in.Points {
+		cost[i], loss[i] = float64(pt.SteadyRPCRate()), float64(m.dist(pt).P99)
+		if !math.IsNaN(cost[i]) && !math.IsNaN(loss[i]) {
+			all = append(all, plotter.XY{X: cost[i], Y: loss[i]})
+		}
+	}
+	front := ParetoFront(cost, loss)
+	if len(all) == 0 {
+		return p, front, nil
+	}
+	sc, err := plotter.NewScatter(all)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc.GlyphStyle = draw.GlyphStyle{Color: color.Gray{Y: 120}, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+	p.Add(sc)
+	p.Legend.Add("setting", sc)
+	var fpts plotter.XYs
+	var flabels []string
+	names := in.SettingLabels(allIndices(len(in.Points)))
+	for _, i := range front {
+		fpts = append(fpts, plotter.XY{X: cost[i], Y: loss[i]})
+		flabels = append(flabels, "  "+names[i])
+	}
+	l, fs, err := plotter.NewLinePoints(fpts)
+	if err != nil {
+		return nil, nil, err
+	}
+	l.Color, l.Width = color.RGBA{R: 200, G: 30, B: 30, A: 255}, vg.Points(1)
+	fs.GlyphStyle = draw.GlyphStyle{Color: l.Color, Radius: vg.Points(4), Shape: draw.PyramidGlyph{}}
+	p.Add(l, fs)
+	p.Legend.Add("Pareto-best", l, fs)
+	lab, err := plotter.NewLabels(plotter.XYLabels{XYs: fpts, Labels: flabels})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range lab.TextStyle {
+		lab.TextStyle[i].Font.Size = vg.Points(8)
+		lab.TextStyle[i].YAlign = draw.YCenter
+	}
+	p.Add(lab)
+	return p, front, nil
+}
+
+func allIndices(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
