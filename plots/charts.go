@@ -29,7 +29,7 @@ func newPlot(title, x, y string) *plot.Plot {
 	return p
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func toMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func styled(l *plotter.Line, i int, dashes []vg.Length) {
 	l.Color = plotutil.Color(i)
@@ -88,7 +88,7 @@ func Percentiles(in Input, m Metric) (*plot.Plot, error) {
 			var pts plotter.XYs
 			for _, i := range s.points {
 				if v := float64(q(m.dist(in.Points[i]))); !math.IsNaN(v) {
-					pts = append(pts, plotter.XY{X: ms(in.Points[i].Setting.Interval), Y: v})
+					pts = append(pts, plotter.XY{X: toMs(in.Points[i].Setting.Interval), Y: v})
 				}
 			}
 			if len(pts) == 0 {
@@ -113,12 +113,13 @@ func Percentiles(in Input, m Metric) (*plot.Plot, error) {
 func againstInterval(in Input, title, yLabel, solidName, dashedName string, solid, dashed func(bench.PointSummary) float64) (*plot.Plot, error) {
 	p := newPlot(title, "heartbeat interval (ms)", yLabel)
 	p.Legend.Left = false
+	p.Y.Min = 0 // counts and rates read honestly only from zero
 	for si, s := range in.series() {
 		for k, f := range []func(bench.PointSummary) float64{solid, dashed} {
 			var pts plotter.XYs
 			for _, i := range s.points {
 				if v := f(in.Points[i]); !math.IsNaN(v) {
-					pts = append(pts, plotter.XY{X: ms(in.Points[i].Setting.Interval), Y: v})
+					pts = append(pts, plotter.XY{X: toMs(in.Points[i].Setting.Interval), Y: v})
 				}
 			}
 			if len(pts) == 0 {
@@ -258,6 +259,9 @@ func Tradeoff(in Input, m Metric) (*plot.Plot, []int, error) {
 		lab.TextStyle[i].YAlign = draw.YCenter
 	}
 	p.Add(lab)
+	// Room on the right for the labels of the cheapest settings.
+	_, xmax, _, _ := plotter.XYRange(all)
+	p.X.Max = xmax * 1.25
 	return p, front, nil
 }
 

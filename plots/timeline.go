@@ -86,7 +86,7 @@ func Timeline(events []sim.Event, nodes int, end time.Duration, title string) (*
 	legendDone := map[string]bool{}
 	for _, s := range Segments(events, nodes, end) {
 		y := float64(s.Peer)
-		l, err := plotter.NewLine(plotter.XYs{{X: ms(s.From), Y: y}, {X: ms(s.To), Y: y}})
+		l, err := plotter.NewLine(plotter.XYs{{X: toMs(s.From), Y: y}, {X: toMs(s.To), Y: y}})
 		if err != nil {
 			return nil, err
 		}
@@ -109,10 +109,10 @@ func Timeline(events []sim.Event, nodes int, end time.Duration, title string) (*
 			continue
 		}
 		if e.Kind == sim.StateChange && e.Role == raft.Candidate {
-			starts = append(starts, plotter.XY{X: ms(e.At), Y: float64(e.Peer)})
+			starts = append(starts, plotter.XY{X: toMs(e.At), Y: float64(e.Peer)})
 		}
 		if e.Kind == sim.Fault && e.Fault == "crash" {
-			crashes = append(crashes, plotter.XY{X: ms(e.At), Y: float64(e.Peer)})
+			crashes = append(crashes, plotter.XY{X: toMs(e.At), Y: float64(e.Peer)})
 		}
 	}
 	for _, m := range []struct {
@@ -141,6 +141,7 @@ func Timeline(events []sim.Event, nodes int, end time.Duration, title string) (*
 	}
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Y.Min, p.Y.Max = -0.7, float64(nodes)-0.3
-	p.X.Min, p.X.Max = 0, ms(end)
+	// The legend sits in an empty margin right of the end of the trial.
+	p.X.Min, p.X.Max = 0, toMs(end)*1.3
 	return p, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/report"
 	"github.com/raftbench/raftbench/sim"
 	"github.com/spf13/pflag"
 )
@@ -31,29 +32,34 @@ type flagValues struct {
 	persistDelay, rpcTimeout       time.Duration
 	bootSkew, duration, limit      time.Duration
 	quiet                          time.Duration
+	preset                         string
+	maxRPCRate, maxSpurious        float64
 }
 
 // examples are shown under each flag in -h.
 var examples = map[string]string{
-	"interval":         "-interval 50ms..200ms   -interval 50ms..200ms:10ms   -interval 75ms,150ms",
-	"election-timeout": "-election-timeout 150ms..300ms   -election-timeout 3x..6x,5x..10x   -election-timeout 150ms",
-	"nodes":            "-nodes 5   -nodes 3,5,7",
-	"latency":          "-latency 5ms   -latency normal:5ms,1ms -latency lognormal:5ms,0.5",
-	"loss":             "-loss 0.01   -loss 0,0.01,0.05",
-	"persist-delay":    "-persist-delay 5ms",
-	"rpc-timeout":      "-rpc-timeout 200ms",
-	"scenario":         "-scenario cold-start",
-	"eligible":         "-eligible 3",
-	"boot-skew":        "-scenario cold-start -boot-skew 20ms",
-	"duration":         "-scenario steady -duration 1h",
-	"limit":            "-limit 1m",
-	"quiet":            "-quiet 10s   -quiet 0 (no quiet window)",
-	"trials":           "-trials 1000",
-	"seed":             "-seed 42",
-	"parallel":         "-parallel 1",
-	"runtime":          "-runtime real",
-	"out":              "-out results/run1   -out= (no folder)",
-	"format":           "-format csv",
+	"interval":              "-interval 50ms..200ms   -interval 50ms..200ms:10ms   -interval 75ms,150ms",
+	"election-timeout":      "-election-timeout 150ms..300ms   -election-timeout 3x..6x,5x..10x   -election-timeout 150ms",
+	"nodes":                 "-nodes 5   -nodes 3,5,7",
+	"latency":               "-latency 5ms   -latency normal:5ms,1ms -latency lognormal:5ms,0.5",
+	"loss":                  "-loss 0.01   -loss 0,0.01,0.05",
+	"persist-delay":         "-persist-delay 5ms",
+	"rpc-timeout":           "-rpc-timeout 200ms",
+	"scenario":              "-scenario cold-start",
+	"eligible":              "-eligible 3",
+	"boot-skew":             "-scenario cold-start -boot-skew 20ms",
+	"duration":              "-scenario steady -duration 1h",
+	"limit":                 "-limit 1m",
+	"quiet":                 "-quiet 10s   -quiet 0 (no quiet window)",
+	"trials":                "-trials 1000",
+	"seed":                  "-seed 42",
+	"parallel":              "-parallel 1",
+	"runtime":               "-runtime real",
+	"out":                   "-out results/run1   -out= (no folder)",
+	"format":                "-format csv",
+	"preset":                "-preset raft-paper   -preset raft-paper-scaled",
+	"max-rpc-rate":          "-max-rpc-rate 50",
+	"max-spurious-per-hour": "-max-spurious-per-hour 0.1",
 }
 
 func newFlagSet(name string, v *flagValues) *pflag.FlagSet {
@@ -80,7 +86,27 @@ func newFlagSet(name string, v *flagValues) *pflag.FlagSet {
 	fs.StringVar(&v.runtime, "runtime", "virtual", "virtual (simulated time, deterministic) or real (wall-clock time)")
 	fs.StringVar(&v.out, "out", "", "output folder (default: a new timestamped folder under ./raftbench-out; empty with -out= for none)")
 	fs.StringVar(&v.format, "format", "table", "standard output: table, csv (one row per setting) or json (the summary)")
+	addReportFlags(fs, v)
+	fs.StringVar(&v.preset, "preset", "", "a ready-made experiment: raft-paper (the Raft paper's failover measurement, Figure 16 top) or raft-paper-scaled (Figure 16 bottom); it sets the settings, network and trials")
 	return fs
+}
+
+// addReportFlags adds the recommendation's limits.
+func addReportFlags(fs *pflag.FlagSet, v *flagValues) {
+	l := report.DefaultLimits()
+	fs.Float64Var(&v.maxRPCRate, "max-rpc-rate", l.MaxRPCRate, "report: recommend only settings whose cluster sends at most this many RPCs per second with no faults")
+	fs.Float64Var(&v.maxSpurious, "max-spurious-per-hour", l.MaxSpuriousPerHour, "report: recommend only settings with at most this many fault-free elections per hour")
+}
+
+func (v *flagValues) limits() (report.Limits, error) {
+	l := report.Limits{MaxRPCRate: v.maxRPCRate, MaxSpuriousPerHour: v.maxSpurious}
+	if !(l.MaxRPCRate > 0) {
+		return l, flagError("max-rpc-rate", fmt.Sprint(v.maxRPCRate), fmt.Errorf("want a positive number of RPCs per second"))
+	}
+	if !(l.MaxSpuriousPerHour >= 0) {
+		return l, flagError("max-spurious-per-hour", fmt.Sprint(v.maxSpurious), fmt.Errorf("want 0 or more"))
+	}
+	return l, nil
 }
 
 // goStyleArgs lets users type Go-style -name flags: pflag reads a single dash
@@ -111,9 +137,24 @@ type sweepSpec struct {
 	warnings  []string
 }
 
+func (s *sweepSpec) totalTrials() int {
+	n := 0
+	for _, st := range s.settings {
+		if st.Trials > 0 {
+			n += st.Trials
+		} else {
+			n += s.options.Trials
+		}
+	}
+	return n
+}
+
 // parseSweep turns flag values into settings and options, or a usageError
 // naming the flag.
 func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
+	if v.preset != "" {
+		return presetSweep(v, fs)
+	}
 	spec := &sweepSpec{}
 	var err error
 	if spec.intervals, err = parseDurationList(v.interval); err != nil {
@@ -138,46 +179,13 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 	if err != nil {
 		return nil, flagError("loss", v.loss, err)
 	}
-	o := bench.DefaultOptions()
+	o, err := commonOptions(v, fs)
+	if err != nil {
+		return nil, err
+	}
 	if o.Scenario, err = bench.ParseScenario(v.scenario); err != nil {
 		return nil, flagError("scenario", v.scenario, err)
 	}
-	switch v.runtime {
-	case "virtual":
-		o.Runtime = sim.Virtual
-	case "real":
-		o.Runtime = sim.Realtime
-	default:
-		return nil, flagError("runtime", v.runtime, fmt.Errorf("want virtual or real"))
-	}
-	switch v.format {
-	case "table", "csv", "json":
-	default:
-		return nil, flagError("format", v.format, fmt.Errorf("want table, csv or json"))
-	}
-	checks := []struct {
-		flag string
-		bad  bool
-		want string
-	}{
-		{"trials", v.trials < 1, "want at least 1"},
-		{"parallel", v.parallel < 1, "want at least 1"},
-		{"eligible", v.eligible < 0, "want 0 (all) or a number of nodes"},
-		{"persist-delay", v.persistDelay < 0, "want 0 or a positive duration"},
-		{"rpc-timeout", v.rpcTimeout < 0, "want 0 (default) or a positive duration"},
-		{"boot-skew", v.bootSkew < 0, "want 0 or a positive duration"},
-		{"duration", v.duration <= 0, "want a positive duration such as 10m"},
-		{"limit", v.limit <= 0, "want a positive duration such as 30s"},
-		{"quiet", v.quiet < 0, "want 0 (none) or a positive duration"},
-	}
-	for _, c := range checks {
-		if c.bad {
-			return nil, flagError(c.flag, fs.Lookup(c.flag).Value.String(), fmt.Errorf("%s", c.want))
-		}
-	}
-	o.Trials, o.Parallel, o.Seed, o.Eligible = v.trials, v.parallel, v.seed, v.eligible
-	o.PersistDelay, o.RPCTimeout, o.BootSkew, o.Duration, o.Limit = v.persistDelay, v.rpcTimeout, v.bootSkew, v.duration, v.limit
-	o.Quiet = v.quiet
 	spec.options = o
 
 	seen := map[string]bool{}
@@ -210,6 +218,51 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 		return nil, &usageError{fmt.Sprintf("the sweep has %d settings; at most %d (narrow -interval, -election-timeout, -nodes, -latency or -loss)", len(spec.settings), maxSweepValues)}
 	}
 	return spec, nil
+}
+
+// commonOptions reads the flags every sweep shares, presets included.
+func commonOptions(v *flagValues, fs *pflag.FlagSet) (bench.Options, error) {
+	o := bench.DefaultOptions()
+	switch v.runtime {
+	case "virtual":
+		o.Runtime = sim.Virtual
+	case "real":
+		o.Runtime = sim.Realtime
+	default:
+		return o, flagError("runtime", v.runtime, fmt.Errorf("want virtual or real"))
+	}
+	switch v.format {
+	case "table", "csv", "json":
+	default:
+		return o, flagError("format", v.format, fmt.Errorf("want table, csv or json"))
+	}
+	if _, err := v.limits(); err != nil {
+		return o, err
+	}
+	checks := []struct {
+		flag string
+		bad  bool
+		want string
+	}{
+		{"trials", v.trials < 1, "want at least 1"},
+		{"parallel", v.parallel < 1, "want at least 1"},
+		{"eligible", v.eligible < 0, "want 0 (all) or a number of nodes"},
+		{"persist-delay", v.persistDelay < 0, "want 0 or a positive duration"},
+		{"rpc-timeout", v.rpcTimeout < 0, "want 0 (default) or a positive duration"},
+		{"boot-skew", v.bootSkew < 0, "want 0 or a positive duration"},
+		{"duration", v.duration <= 0, "want a positive duration such as 10m"},
+		{"limit", v.limit <= 0, "want a positive duration such as 30s"},
+		{"quiet", v.quiet < 0, "want 0 (none) or a positive duration"},
+	}
+	for _, c := range checks {
+		if c.bad {
+			return o, flagError(c.flag, fs.Lookup(c.flag).Value.String(), fmt.Errorf("%s", c.want))
+		}
+	}
+	o.Trials, o.Parallel, o.Seed, o.Eligible = v.trials, v.parallel, v.seed, v.eligible
+	o.PersistDelay, o.RPCTimeout, o.BootSkew, o.Duration, o.Limit = v.persistDelay, v.rpcTimeout, v.bootSkew, v.duration, v.limit
+	o.Quiet = v.quiet
+	return o, nil
 }
 
 const usageText = `raftbench measures how Raft's heartbeat interval and election timeout shape

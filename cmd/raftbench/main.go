@@ -10,11 +10,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/report"
 	"github.com/spf13/pflag"
 )
 
@@ -36,6 +39,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, interactive bool) int {
 	if len(args) > 0 && args[0] == "replay" {
 		return replay(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "report" {
+		return rebuildReport(args[1:], stdout, stderr)
 	}
 	var v flagValues
 	fs := newFlagSet("raftbench", &v)
@@ -59,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	}
 
 	started := time.Now()
-	progress := newProgress(stderr, interactive, len(spec.settings)*spec.options.Trials)
+	progress := newProgress(stderr, interactive, spec.totalTrials())
 	outcome, err := bench.Sweep(ctx, spec.settings, spec.options, progress.update)
 	progress.finish()
 	if err != nil {
@@ -78,15 +84,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	}
 	fmt.Fprintf(header, "%d trials in %.2fs of wall time\n", outcome.Done(), wall.Seconds())
 	if outDir != "" {
-		if err := writeOutDir(outDir, outcome, summary); err != nil {
+		limits, _ := v.limits() // checked while parsing
+		var rec report.Recommendation
+		writeReport := func(stage string) (err error) {
+			rec, err = report.Write(stage, report.Run{Summary: summary, Outcome: outcome}, limits)
+			return err
+		}
+		if err := writeOutDir(outDir, outcome, summary, writeReport); err != nil {
 			fmt.Fprintf(stderr, "raftbench: writing %s: %v\n", outDir, err)
 			return exitFailed
 		}
-		fmt.Fprintf(header, "results in %s\n", outDir)
+		if rec.Best >= 0 {
+			fmt.Fprintf(header, "recommended: %v\n", spec.settings[rec.Best])
+		}
+		fmt.Fprintf(header, "results in %s (open %s)\n", outDir, filepath.Join(outDir, report.HTMLFile))
 	}
 	if outcome.Interrupted {
 		fmt.Fprintf(stderr, "raftbench: interrupted: %d of %d trials finished and are written\n",
-			outcome.Done(), len(spec.settings)*spec.options.Trials)
+			outcome.Done(), spec.totalTrials())
 		return exitInterrupted
 	}
 	return exitOK
@@ -117,16 +132,17 @@ func parseCommandLine(fs *pflag.FlagSet, v *flagValues, args []string, stdout, s
 
 func printHeader(w io.Writer, spec *sweepSpec) {
 	o := spec.options
-	iv := make([]string, len(spec.intervals))
-	for i, d := range spec.intervals {
-		iv[i] = d.String()
+	var iv, to []string
+	for _, d := range spec.intervals {
+		if !slices.Contains(iv, d.String()) {
+			iv = append(iv, d.String())
+		}
 	}
-	to := make([]string, len(spec.timeouts))
-	for i, t := range spec.timeouts {
-		to[i] = t.String()
+	for _, t := range spec.timeouts {
+		to = append(to, t.String())
 	}
-	fmt.Fprintf(w, "raftbench: scenario %s, %d settings x %d trials, seed %d, %d workers, %s time\n",
-		o.Scenario, len(spec.settings), o.Trials, o.Seed, o.Parallel, o.Runtime)
+	fmt.Fprintf(w, "raftbench: scenario %s, %d settings, %d trials in all, seed %d, %d workers, %s time\n",
+		o.Scenario, len(spec.settings), spec.totalTrials(), o.Seed, o.Parallel, o.Runtime)
 	fmt.Fprintf(w, "  heartbeat intervals: %s\n", strings.Join(iv, ", "))
 	fmt.Fprintf(w, "  election timeouts:   %s\n\n", strings.Join(to, ", "))
 }

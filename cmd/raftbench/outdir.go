@@ -45,7 +45,7 @@ func exists(path string) bool {
 // writeOutDir writes every result file into a staging folder next to dir
 // and renames it into place, so a failed write leaves no half-written
 // output folder.
-func writeOutDir(dir string, o *bench.Outcome, s *bench.Summary) error {
+func writeOutDir(dir string, o *bench.Outcome, s *bench.Summary, extra func(stage string) error) error {
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
@@ -70,6 +70,11 @@ func writeOutDir(dir string, o *bench.Outcome, s *bench.Summary) error {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(stage, f.name), b.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	if extra != nil {
+		if err := extra(stage); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,157 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/sim"
+)
+
+const ms = time.Millisecond
+
+func point(p99, p50, rate, spurious float64, converged, trials int) bench.PointSummary {
+	return bench.PointSummary{
+		Trials: trials, Converged: converged,
+		StableMs:                 bench.Dist{N: converged, P99: bench.Number(p99), P50: bench.Number(p50)},
+		QuietHours:               1,
+		SpuriousPerHour:          bench.Number(spurious),
+		QuietAppendEntriesPerSec: bench.Number(rate),
+	}
+}
+
+func TestRecommend(t *testing.T) {
+	nan := math.NaN()
+	points := []bench.PointSummary{
+		point(150, 90, 120, 0, 10, 10),   // 0: fastest, but too many RPCs
+		point(180, 100, 80, 3, 10, 10),   // 1: flaps
+		point(200, 120, 60, 0, 9, 10),    // 2: a trial did not converge
+		point(240, 130, 50, 0, 10, 10),   // 3: within limits
+		point(220, 140, 90, 0.5, 10, 10), // 4: within limits, the best
+		point(220, 150, 40, 0, 10, 10),   // 5: same p99 as 4, slower median
+		point(nan, nan, 10, 0, 10, 10),   // 6: nothing measured
+	}
+	rec := Recommend(points, Limits{MaxRPCRate: 100, MaxSpuriousPerHour: 1})
+	if rec.Best != 4 || !slices.Equal(rec.Ranked, []int{4, 5, 3}) {
+		t.Fatalf("best %d, ranked %v; want 4, [4 5 3]", rec.Best, rec.Ranked)
+	}
+	for i, want := range map[int]string{0: "120.0 RPC/s is over the 100 RPC/s limit", 1: "3.0 spurious elections/h is over the 1/h limit",
+		2: "1 of 10 trials did not converge", 6: "no time to stability measured"} {
+		if rec.Excluded[i] != want {
+			t.Errorf("setting %d excluded for %q; want %q", i, rec.Excluded[i], want)
+		}
+	}
+	if none := Recommend(points[:3], Limits{MaxRPCRate: 10, MaxSpuriousPerHour: 0}); none.Best != -1 || len(none.Ranked) != 0 {
+		t.Fatalf("with impossible limits: best %d", none.Best)
+	}
+	if (Limits{MaxRPCRate: 0, MaxSpuriousPerHour: 1}).Validate() == nil || (Limits{MaxRPCRate: 1, MaxSpuriousPerHour: -1}).Validate() == nil {
+		t.Fatal("bad limits accepted")
+	}
+}
+
+func TestEtcdRule(t *testing.T) {
+	r := EtcdRuleFor(sim.Uniform{Min: 2 * ms, Max: 8 * ms})
+	if r.RTT != 10*ms || r.HeartbeatLow != 5*ms || r.HeartbeatHigh != 15*ms || r.ElectionTimeoutMin != 100*ms {
+		t.Fatalf("rule for a 5ms mean one-way latency: %+v", r)
+	}
+}
+
+// TestReportEndToEnd runs a tiny sweep, writes its output folder as the CLI
+// does, builds the report, and checks what a reader would click on.
+func TestReportEndToEnd(t *testing.T) {
+	var settings []bench.Setting
+	for _, iv := range []time.Duration{50 * ms, 100 * ms} {
+		for _, x := range []time.Duration{2, 4} {
+			settings = append(settings, bench.Setting{Interval: iv, TimeoutMin: x * iv, TimeoutMax: 2 * x * iv, Nodes: 5,
+				Latency: sim.Constant{D: 5 * ms}, TimeoutSpec: map[time.Duration]string{2: "2x..4x", 4: "4x..8x"}[x]})
+		}
+	}
+	o := bench.DefaultOptions()
+	o.Trials, o.Parallel = 30, 2
+	out, err := bench.Sweep(context.Background(), settings, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &bench.Summary{Tool: "raftbench", Command: []string{"raftbench", "-interval", "50ms,100ms"}, Options: o, Settings: settings,
+		TrialsDone: out.Done(), Points: out.Summarize()}
+	dir := t.TempDir()
+	writeFile := func(name string, f func(*bytes.Buffer) error) {
+		var b bytes.Buffer
+		if err := f(&b); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile("trials.csv", func(b *bytes.Buffer) error { return bench.WriteTrialsCSV(b, out) })
+	writeFile("summary.json", func(b *bytes.Buffer) error { return s.WriteJSON(b) })
+	writeFile("summary.csv", func(b *bytes.Buffer) error { return bench.WriteSummaryCSV(b, s.Points) })
+	writeFile("table.txt", func(b *bytes.Buffer) error { return bench.WriteTable(b, o.Scenario, s.Points) })
+
+	rec, err := Write(dir, Run{Summary: s, Outcome: out}, DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At 5ms latency the paper's 2x..4x rule at 50ms is the fastest, and 4
+	// peers x 20 heartbeats/s = 80 RPC/s is within the default 100.
+	if rec.Best != 0 {
+		t.Fatalf("recommended setting %d; want 0 (50ms, 2x..4x)", rec.Best)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(md)
+	for _, want := range []string{"**Use heartbeat interval 50ms with election timeout 100ms..200ms (2x..4x).**", "etcd", "| 1 | 50ms | 100ms..200ms |", "timeline.png", "raftbench replay -scenario leader-crash -interval 50ms"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	links := regexp.MustCompile(`\]\(([^)]+)\)`).FindAllStringSubmatch(text, -1)
+	if len(links) < 10 {
+		t.Fatalf("only %d links in report.md", len(links))
+	}
+	for _, l := range links {
+		if fi, err := os.Stat(filepath.Join(dir, l[1])); err != nil || fi.Size() == 0 {
+			t.Errorf("report.md links to %s, which is missing or empty", l[1])
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := regexp.MustCompile(`<img src="([^"]+)"`).FindAllSubmatch(page, -1)
+	if len(imgs) == 0 {
+		t.Fatal("report.html has no images")
+	}
+	for _, m := range imgs {
+		if !bytes.HasPrefix(m[1], []byte("data:image/png;base64,")) {
+			t.Errorf("report.html image %.40s is not embedded", m[1])
+		}
+	}
+
+	// Rebuilt from the folder alone, the report recommends the same.
+	run, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Write(dir, run, DefaultLimits())
+	if err != nil || again.Best != rec.Best {
+		t.Fatalf("rebuilt report recommends %d (%v); first time %d", again.Best, err, rec.Best)
+	}
+	// Tighter limits move the recommendation: at most 50 RPC/s rules out
+	// 50ms heartbeats (80 RPC/s), leaving 100ms (40 RPC/s).
+	tight, err := Write(dir, run, Limits{MaxRPCRate: 50, MaxSpuriousPerHour: 1})
+	if err != nil || tight.Best != 2 {
+		t.Fatalf("with 50 RPC/s: recommended %d (%v); want 2", tight.Best, err)
+	}
+}

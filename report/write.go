@@ -1,0 +1,273 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/plots"
+	"github.com/raftbench/raftbench/sim"
+	"gonum.org/v1/plot"
+)
+
+// Run is a finished sweep as the report needs it.
+type Run struct {
+	Summary *bench.Summary
+	Outcome *bench.Outcome
+}
+
+func (r Run) input() plots.Input {
+	return plots.Input{Scenario: r.Summary.Options.Scenario, Points: r.Summary.Points, Results: r.Outcome.Results}
+}
+
+// Files the report writes besides the charts.
+const (
+	MarkdownFile = "report.md"
+	HTMLFile     = "report.html"
+)
+
+// Write draws the charts into dir and writes report.md and report.html
+// there. It returns the recommendation it made.
+func Write(dir string, run Run, limits Limits) (Recommendation, error) {
+	if err := limits.Validate(); err != nil {
+		return Recommendation{}, err
+	}
+	in := run.input()
+	rec := Recommend(in.Points, limits)
+	b := &builder{dir: dir, run: run, in: in, rec: rec, limits: limits}
+	d, err := b.build()
+	if err != nil {
+		return rec, err
+	}
+	var md, page bytes.Buffer
+	if err := d.markdown(&md); err != nil {
+		return rec, err
+	}
+	if err := d.html(&page, dir); err != nil {
+		return rec, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, MarkdownFile), md.Bytes(), 0o644); err != nil {
+		return rec, err
+	}
+	return rec, os.WriteFile(filepath.Join(dir, HTMLFile), page.Bytes(), 0o644)
+}
+
+type builder struct {
+	dir    string
+	run    Run
+	in     plots.Input
+	rec    Recommendation
+	limits Limits
+}
+
+func (b *builder) save(p *plot.Plot, name string) (string, error) {
+	if err := plots.Save(p, filepath.Join(b.dir, name)); err != nil {
+		return "", fmt.Errorf("chart %s: %w", name, err)
+	}
+	return name + ".png", nil
+}
+
+func num(x bench.Number, decimals int) string {
+	if math.IsNaN(float64(x)) {
+		return "-"
+	}
+	return fmt.Sprintf("%.*f", decimals, float64(x))
+}
+
+func (b *builder) build() (*document, error) {
+	s := b.run.Summary
+	o := s.Options
+	d := &document{Title: "raftbench tuning report"}
+
+	run := []string{fmt.Sprintf("Scenario **%s**, %d settings, %d trials in all (%s), seed %d, %s time, %.1f s of wall time.",
+		o.Scenario, len(s.Settings), s.TrialsDone, trialsPerSetting(s), o.Seed, o.Runtime, s.WallSeconds)}
+	if s.Interrupted {
+		run = append(run, "The run was interrupted: the figures below cover only the trials that finished.")
+	}
+	d.Sections = append(d.Sections, section{Heading: "Run", Paras: run, Code: strings.Join(s.Command, " ")})
+	d.Sections = append(d.Sections, section{Heading: "Network and cluster", Paras: b.networkParas()})
+	d.Sections = append(d.Sections, section{Heading: "Recommendation", Paras: b.recommendationParas()})
+	d.Sections = append(d.Sections, section{Heading: "Settings", Paras: []string{b.tableNote()}, Table: b.settingsTable()})
+	charts, err := b.charts()
+	if err != nil {
+		return nil, err
+	}
+	d.Sections = append(d.Sections, charts...)
+	d.Sections = append(d.Sections, section{Heading: "Files", Paras: []string{
+		"[trials.csv](trials.csv): one row per trial, with the seed that replays it. [summary.json](summary.json): the configuration and every statistic. [summary.csv](summary.csv): one row per setting. [table.txt](table.txt): the tables as printed. Rebuild this report from the folder with `raftbench report <folder>`.",
+	}})
+	return d, nil
+}
+
+func trialsPerSetting(s *bench.Summary) string {
+	counts := map[int]bool{}
+	for _, st := range s.Settings {
+		n := st.Trials
+		if n == 0 {
+			n = s.Options.Trials
+		}
+		counts[n] = true
+	}
+	var parts []string
+	for n := range counts {
+		parts = append(parts, fmt.Sprint(n))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " or ") + " per setting"
+}
+
+func (b *builder) networkParas() []string {
+	o := b.run.Summary.Options
+	var lats, nodes, losses []string
+	for _, st := range b.run.Summary.Settings {
+		lat := "none"
+		if st.Latency != nil {
+			lat = fmt.Sprintf("%v (mean one-way %v)", st.Latency, st.Latency.MeanDelay().Round(10*time.Microsecond))
+		}
+		if !slices.Contains(lats, lat) {
+			lats = append(lats, lat)
+		}
+		if n := fmt.Sprint(st.Nodes); !slices.Contains(nodes, n) {
+			nodes = append(nodes, n)
+		}
+		if l := fmt.Sprint(st.Loss); !slices.Contains(losses, l) {
+			losses = append(losses, l)
+		}
+	}
+	rpcTimeout := o.RPCTimeout
+	if rpcTimeout == 0 {
+		rpcTimeout = sim.DefaultRPCTimeout
+	}
+	paras := []string{
+		fmt.Sprintf("One-way latency: %s. Message loss: %s. Cluster size: %s nodes. Persist (fsync) delay before a vote reply: %v. RPC timeout: %v.",
+			strings.Join(lats, "; "), strings.Join(losses, ", "), strings.Join(nodes, ", "), o.PersistDelay, rpcTimeout),
+	}
+	if o.Eligible > 0 {
+		paras = append(paras, fmt.Sprintf("Only %d peers hold up-to-date logs and can win an election; the others lag behind, as in the Raft paper's failover measurement.", o.Eligible))
+	}
+	if o.Scenario == bench.Steady {
+		paras = append(paras, fmt.Sprintf("Each steady trial ran %v of simulated time after its first stable leader.", o.Duration))
+	} else if o.Quiet > 0 {
+		paras = append(paras, fmt.Sprintf("After its measured phase each trial ran on for %v without faults; spurious elections and the steady RPC rate come from those windows.", o.Quiet))
+	}
+	return paras
+}
+
+func (b *builder) label(i int) string {
+	st := b.in.Points[i].Setting
+	text := fmt.Sprintf("heartbeat interval %v with election timeout %v..%v", st.Interval, st.TimeoutMin, st.TimeoutMax)
+	if st.TimeoutSpec != "" && st.TimeoutSpec != fmt.Sprintf("%v..%v", st.TimeoutMin, st.TimeoutMax) {
+		text += " (" + st.TimeoutSpec + ")"
+	}
+	return text
+}
+
+func (b *builder) recommendationParas() []string {
+	pts := b.in.Points
+	_, stableLabel := b.in.Scenario.Labels()
+	limits := fmt.Sprintf("at most %g RPCs per second with no faults and at most %g spurious elections per hour", b.limits.MaxRPCRate, b.limits.MaxSpuriousPerHour)
+	var paras []string
+	if b.rec.Best < 0 {
+		closest := -1
+		for i, p := range pts {
+			if !math.IsNaN(float64(p.StableMs.P99)) && (closest < 0 || p.StableMs.P99 < pts[closest].StableMs.P99) {
+				closest = i
+			}
+		}
+		text := fmt.Sprintf("No setting meets the limits (%s, and every trial converged).", limits)
+		if closest >= 0 {
+			text += fmt.Sprintf(" The lowest p99 %s, %s ms, belongs to %s, which is out because %s. Relax --max-rpc-rate or --max-spurious-per-hour, or widen the sweep.",
+				stableLabel, num(pts[closest].StableMs.P99, 1), b.label(closest), b.rec.Excluded[closest])
+		}
+		return []string{text}
+	}
+	best := pts[b.rec.Best]
+	text := fmt.Sprintf("**Use %s.** Of %d settings, %d stay within the limits (%s, and every trial converged); this one has the lowest p99 %s among them: %s ms (median %s ms, 95%% CI %s–%s ms, over %d trials). With no faults it costs %s RPCs per second and showed %d spurious elections in %s h of simulated running.",
+		b.label(b.rec.Best), len(pts), len(b.rec.Ranked), limits, stableLabel,
+		num(best.StableMs.P99, 1), num(best.StableMs.P50, 1), num(best.StableMs.P50Low, 1), num(best.StableMs.P50High, 1), best.StableMs.N,
+		num(best.SteadyRPCRate(), 1), best.QuietElections, num(best.QuietHours, 2))
+	if h := float64(best.QuietHours); h > 0 {
+		text += fmt.Sprintf(" (At that length of observation one election would read as %.1f per hour: a longer -quiet window or -scenario steady resolves rarer ones.)", 1/h)
+	}
+	if len(b.rec.Ranked) > 1 {
+		next := pts[b.rec.Ranked[1]]
+		text += fmt.Sprintf(" The runner-up, %s, reaches %s ms at p99 for %s RPC/s.", b.label(b.rec.Ranked[1]), num(next.StableMs.P99, 1), num(next.SteadyRPCRate(), 1))
+	}
+	var faster []string
+	for i, p := range pts {
+		if b.rec.Excluded[i] != "" && !math.IsNaN(float64(p.StableMs.P99)) && p.StableMs.P99 < best.StableMs.P99 {
+			faster = append(faster, fmt.Sprintf("%s (p99 %s ms: %s)", b.label(i), num(p.StableMs.P99, 1), b.rec.Excluded[i]))
+		}
+	}
+	if len(faster) > 0 {
+		if len(faster) > 3 {
+			faster = append(faster[:3], fmt.Sprintf("and %d more", len(faster)-3))
+		}
+		text += " Faster settings were ruled out: " + strings.Join(faster, "; ") + "."
+	}
+	if slices.Contains(b.rec.Unchecked, b.rec.Best) {
+		text += " Its fault-free rates were not measured (the quiet window was off), so the limits could not be checked for it."
+	}
+	paras = append(paras, text)
+	paras = append(paras, b.etcdPara(b.rec.Best))
+	return paras
+}
+
+func (b *builder) etcdPara(i int) string {
+	st := b.in.Points[i].Setting
+	rule := EtcdRuleFor(st.Latency)
+	if rule.RTT <= 0 {
+		return "etcd's rule of thumb (heartbeat near the round-trip time, election timeout at least ten round trips) cannot be applied to a network without latency; etcd's own defaults are a 100 ms heartbeat and a 1000 ms election timeout."
+	}
+	rtt := float64(rule.RTT)
+	hbX, toX := float64(st.Interval)/rtt, float64(st.TimeoutMin)/rtt
+	hbVerdict := "inside that band"
+	if st.Interval < rule.HeartbeatLow {
+		hbVerdict = "below that band, which buys faster failure detection with more heartbeats"
+	} else if st.Interval > rule.HeartbeatHigh {
+		hbVerdict = "above that band, trading detection speed for fewer heartbeats"
+	}
+	toVerdict := "above that floor"
+	if st.TimeoutMin < rule.ElectionTimeoutMin {
+		toVerdict = fmt.Sprintf("below that floor; the measurement found it safe on this network model (%s spurious elections per hour), but the rule's margin is there for latency spikes the model may not contain", num(b.in.Points[i].SpuriousPerHour, 1))
+	}
+	return fmt.Sprintf("Compared with etcd's rule of thumb: for a mean round trip of %v, etcd suggests a heartbeat of about %v–%v (0.5–1.5 RTT) and an election timeout of at least %v (10 RTT); its defaults are 100 ms and 1000 ms. The recommended heartbeat of %v is %.1f RTT, %s. Its minimum election timeout of %v is %.1f RTT, %s.",
+		rule.RTT.Round(10*time.Microsecond), rule.HeartbeatLow.Round(10*time.Microsecond), rule.HeartbeatHigh.Round(10*time.Microsecond), rule.ElectionTimeoutMin.Round(10*time.Microsecond),
+		st.Interval, hbX, hbVerdict, st.TimeoutMin, toX, toVerdict)
+}
+
+func (b *builder) tableNote() string {
+	elected, stable := b.in.Scenario.Labels()
+	return fmt.Sprintf("Times in milliseconds. \"%s\" is the time to a leader every live peer has heard; \"%s\" the time to a new leader. p50 comes with its 95%% confidence interval; quantiles are empirical, so with fewer than 100 trials p99 is the slowest trial. RPC/s and spurious/h are from fault-free running.", stable, elected)
+}
+
+func (b *builder) settingsTable() *table {
+	elected, stable := b.in.Scenario.Labels()
+	t := &table{Header: []string{"#", "interval", "election timeout", "nodes", "latency", "loss", "converged",
+		stable + " p50 (95% CI)", stable + " p99", elected + " p99", "RPC/s", "spurious/h", "verdict"}}
+	for i, p := range b.in.Points {
+		st := p.Setting
+		lat := "0s"
+		if st.Latency != nil {
+			lat = st.Latency.String()
+		}
+		verdict := "within limits"
+		switch {
+		case i == b.rec.Best:
+			verdict = "**recommended**"
+		case b.rec.Excluded[i] != "":
+			verdict = b.rec.Excluded[i]
+		}
+		t.Rows = append(t.Rows, []string{fmt.Sprint(i + 1), st.Interval.String(), fmt.Sprintf("%v..%v", st.TimeoutMin, st.TimeoutMax),
+			fmt.Sprint(st.Nodes), lat, fmt.Sprint(st.Loss), fmt.Sprintf("%d/%d", p.Converged, p.Trials),
+			fmt.Sprintf("%s (%s–%s)", num(p.StableMs.P50, 1), num(p.StableMs.P50Low, 1), num(p.StableMs.P50High, 1)),
+			num(p.StableMs.P99, 1), num(p.ElectedMs.P99, 1), num(p.SteadyRPCRate(), 1), num(p.SpuriousPerHour, 1), verdict})
+	}
+	return t
+}
