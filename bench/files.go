@@ -65,11 +65,12 @@ type optionsJSON struct {
 	LimitMs        float64  `json:"limit_ms"`
 	PersistDelayMs float64  `json:"persist_delay_ms"`
 	RPCTimeoutMs   float64  `json:"rpc_timeout_ms"`
+	TimerJitterMs  float64  `json:"timer_jitter_ms"`
 }
 
 func (o Options) MarshalJSON() ([]byte, error) {
 	return json.Marshal(optionsJSON{o.Scenario, o.Trials, o.Seed, o.Parallel, o.Runtime.String(), o.Eligible,
-		toMs(o.BootSkew), toMs(o.Duration), toMs(o.Quiet), toMs(o.Limit), toMs(o.PersistDelay), toMs(o.RPCTimeout)})
+		toMs(o.BootSkew), toMs(o.Duration), toMs(o.Quiet), toMs(o.Limit), toMs(o.PersistDelay), toMs(o.RPCTimeout), toMs(o.TimerJitter)})
 }
 
 func (o *Options) UnmarshalJSON(b []byte) error {
@@ -82,7 +83,7 @@ func (o *Options) UnmarshalJSON(b []byte) error {
 		rt = sim.Realtime
 	}
 	*o = Options{j.Scenario, j.Trials, j.Seed, j.Parallel, rt, j.Eligible,
-		fromMs(j.BootSkewMs), fromMs(j.DurationMs), fromMs(j.QuietMs), fromMs(j.LimitMs), fromMs(j.PersistDelayMs), fromMs(j.RPCTimeoutMs)}
+		fromMs(j.BootSkewMs), fromMs(j.DurationMs), fromMs(j.QuietMs), fromMs(j.LimitMs), fromMs(j.PersistDelayMs), fromMs(j.RPCTimeoutMs), fromMs(j.TimerJitterMs)}
 	return nil
 }
 

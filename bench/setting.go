@@ -73,6 +73,8 @@ type Options struct {
 	Limit        time.Duration
 	PersistDelay time.Duration
 	RPCTimeout   time.Duration
+	// TimerJitter lets peers' timers fire up to this late (see sim.Config).
+	TimerJitter time.Duration
 }
 
 // DefaultOptions are the CLI's defaults.
@@ -124,6 +126,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("limit is %v; want a positive duration such as 30s", o.Limit)
 	case o.PersistDelay < 0:
 		return fmt.Errorf("persist-delay is %v; want 0 or more", o.PersistDelay)
+	case o.TimerJitter < 0:
+		return fmt.Errorf("timer-jitter is %v; want 0 or more", o.TimerJitter)
 	case o.RPCTimeout < 0:
 		return fmt.Errorf("rpc-timeout is %v; want 0 (default) or more", o.RPCTimeout)
 	}

@@ -53,8 +53,9 @@ func (t Trial) simConfig(rng *rand.Rand) sim.Config {
 			PersistDelay: o.PersistDelay,
 			RPCTimeout:   o.RPCTimeout,
 		},
-		BootDelays: t.BootDelays,
-		Record:     t.Record,
+		BootDelays:  t.BootDelays,
+		Record:      t.Record,
+		TimerJitter: o.TimerJitter,
 	}
 	if o.Eligible > 0 && o.Eligible < s.Nodes {
 		// Peers 0..K-1 hold the newest entry; the rest lag one term behind.

@@ -51,8 +51,12 @@ func CDF(in Input, indices []int, m Metric, logX bool) (*plot.Plot, error) {
 		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
 	labels := in.SettingLabels(indices)
+	lowest := math.Inf(1)
 	for j, i := range indices {
 		xs := in.Values(i, m)
+		for _, x := range xs {
+			lowest = math.Min(lowest, x)
+		}
 		if len(xs) == 0 {
 			continue
 		}
@@ -70,6 +74,10 @@ func CDF(in Input, indices []int, m Metric, logX bool) (*plot.Plot, error) {
 		styled(l, j, nil)
 		p.Add(l)
 		p.Legend.Add(labels[j], l)
+	}
+	if logX && lowest > 0 && !math.IsInf(lowest, 1) {
+		// Start the axis at a power of ten so the first decade is labelled.
+		p.X.Min = math.Pow(10, math.Floor(math.Log10(lowest)))
 	}
 	return p, nil
 }

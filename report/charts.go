@@ -288,6 +288,7 @@ func ReplayCommand(st bench.Setting, o bench.Options, seed uint64) string {
 	def := bench.DefaultOptions()
 	add("-persist-delay", o.PersistDelay, 0)
 	add("-rpc-timeout", o.RPCTimeout, 0)
+	add("-timer-jitter", o.TimerJitter, 0)
 	add("-boot-skew", o.BootSkew, 0)
 	add("-limit", o.Limit, def.Limit)
 	add("-quiet", o.Quiet, def.Quiet)

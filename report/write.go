@@ -148,6 +148,9 @@ func (b *builder) networkParas() []string {
 		fmt.Sprintf("One-way latency: %s. Message loss: %s. Cluster size: %s nodes. Persist (fsync) delay before a vote reply: %v. RPC timeout: %v.",
 			strings.Join(lats, "; "), strings.Join(losses, ", "), strings.Join(nodes, ", "), o.PersistDelay, rpcTimeout),
 	}
+	if o.TimerJitter > 0 {
+		paras = append(paras, fmt.Sprintf("Peer timers fire up to %v late, uniformly at random, as operating-system timers do.", o.TimerJitter))
+	}
 	if o.Eligible > 0 {
 		paras = append(paras, fmt.Sprintf("Only %d peers hold up-to-date logs and can win an election; the others lag behind, as in the Raft paper's failover measurement.", o.Eligible))
 	}

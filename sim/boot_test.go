@@ -7,6 +7,36 @@ import (
 	"github.com/raftbench/raftbench/raft"
 )
 
+// Timer jitter delays elections by at most the jitter, and differently for
+// each seed.
+func TestTimerJitterDelaysTimers(t *testing.T) {
+	ms := time.Millisecond
+	firstElection := func(seed uint64, jitter time.Duration) time.Duration {
+		c, err := NewCluster(Config{Nodes: 3, Seed: seed, TimerJitter: jitter,
+			Raft: raft.Config{HeartbeatInterval: 50 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 150 * ms}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Stop()
+		c.RunUntil(time.Second, func(e Event) bool { return e.Kind == StateChange && e.Role == raft.Candidate })
+		return c.Now()
+	}
+	if at := firstElection(1, 0); at != 150*ms {
+		t.Fatalf("without jitter the first election starts at %v; want 150ms", at)
+	}
+	seen := map[time.Duration]bool{}
+	for seed := range uint64(10) {
+		at := firstElection(seed, 2*ms)
+		if at < 150*ms || at > 152*ms {
+			t.Fatalf("seed %d: first election at %v; want within 150ms..152ms", seed, at)
+		}
+		seen[at] = true
+	}
+	if len(seen) < 5 {
+		t.Fatalf("jittered elections started at only %d distinct times over 10 seeds", len(seen))
+	}
+}
+
 // With zero latency and a fixed 150ms timeout, boot delays decide the
 // election exactly: peer 0 boots first, times out at 150ms, and wins at once
 // because the others (deadlines 160ms and 170ms) grant their votes.

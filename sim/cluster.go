@@ -36,6 +36,11 @@ type Config struct {
 	// Watchdog is how long, in wall time, a virtual-time run may go without
 	// any event before it fails as stuck (zero: vtime.DefaultWatchdog).
 	Watchdog time.Duration
+	// TimerJitter makes every wait of a peer (election timer, heartbeat
+	// interval) last up to this much longer, uniformly at random, as an
+	// operating system's timer and scheduling lag does. Zero (the default)
+	// fires timers exactly.
+	TimerJitter time.Duration
 }
 
 func (c *Config) validate() error {
@@ -65,6 +70,9 @@ func (c *Config) validate() error {
 			return fmt.Errorf("sim config: BootDelays[%d] is %v; want 0 or more", i, d)
 		}
 	}
+	if c.TimerJitter < 0 {
+		return fmt.Errorf("sim config: TimerJitter is %v; want 0 or more", c.TimerJitter)
+	}
 	if c.Watchdog < 0 {
 		return fmt.Errorf("sim config: Watchdog is %v; want 0 (default) or more", c.Watchdog)
 	}
@@ -81,10 +89,11 @@ type incarnation struct {
 
 // Cluster is a set of Raft peers on a simulated network.
 type Cluster struct {
-	cfg Config
-	eng engine
-	net *network
-	mon *monitor
+	cfg         Config
+	eng         engine
+	peerRuntime raft.Runtime // eng, or eng with timer jitter
+	net         *network
+	mon         *monitor
 
 	mu      sync.Mutex // guards peers and the driver's flags
 	peers   []*incarnation
@@ -112,6 +121,11 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		c.eng = s
 	case Realtime:
 		c.eng = newRealtime(cfg.Seed)
+	}
+	c.peerRuntime = c.eng
+	if cfg.TimerJitter > 0 {
+		c.peerRuntime = &jitteryRuntime{Runtime: c.eng, jitter: cfg.TimerJitter,
+			rng: rand.New(rand.NewPCG(cfg.Seed^0x3c6ef372fe94f82b, cfg.Seed+2))}
 	}
 	c.mon = newMonitor(cfg.Nodes, c.eng.Halt)
 	timeout := cfg.Network.RPCTimeout
@@ -171,7 +185,7 @@ func (c *Cluster) bootLocked(i int) {
 		last = c.cfg.LastLog[i]
 	}
 	rf, err := raft.Make(i, c.cfg.Nodes, c.cfg.Raft, raft.Deps{
-		Runtime:   c.eng,
+		Runtime:   c.peerRuntime,
 		Transport: &endpoint{n: c.net, inc: inc},
 		Persister: inc.persister,
 		Observer:  &observer{c: c, inc: inc},

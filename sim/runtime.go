@@ -45,6 +45,23 @@ type engine interface {
 
 var _ engine = (*vtime.Scheduler)(nil)
 
+// jitteryRuntime lengthens every Sleep by a random lag in [0, jitter], the
+// way real timers fire late. The lag comes from its own seeded stream.
+type jitteryRuntime struct {
+	raft.Runtime
+	jitter time.Duration
+
+	mu  sync.Mutex // real-time peers sleep concurrently
+	rng *rand.Rand
+}
+
+func (j *jitteryRuntime) Sleep(d time.Duration) {
+	j.mu.Lock()
+	lag := time.Duration(j.rng.Int64N(int64(j.jitter) + 1))
+	j.mu.Unlock()
+	j.Runtime.Sleep(d + lag)
+}
+
 // realtime is the wall-clock runtime.
 type realtime struct {
 	start time.Time

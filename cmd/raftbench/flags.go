@@ -31,7 +31,7 @@ type flagValues struct {
 	seed                           uint64
 	persistDelay, rpcTimeout       time.Duration
 	bootSkew, duration, limit      time.Duration
-	quiet                          time.Duration
+	quiet, timerJitter             time.Duration
 	preset                         string
 	maxRPCRate, maxSpurious        float64
 }
@@ -45,6 +45,7 @@ var examples = map[string]string{
 	"loss":                  "-loss 0.01   -loss 0,0.01,0.05",
 	"persist-delay":         "-persist-delay 5ms",
 	"rpc-timeout":           "-rpc-timeout 200ms",
+	"timer-jitter":          "-timer-jitter 1ms",
 	"scenario":              "-scenario cold-start",
 	"eligible":              "-eligible 3",
 	"boot-skew":             "-scenario cold-start -boot-skew 20ms",
@@ -74,6 +75,7 @@ func newFlagSet(name string, v *flagValues) *pflag.FlagSet {
 	fs.StringVar(&v.loss, "loss", "0", "probability that any one message (request or reply) is lost, in [0,1); a list sweeps")
 	fs.DurationVar(&v.persistDelay, "persist-delay", 0, "fsync time before replying to an RPC that changed persistent state (a vote, a new term)")
 	fs.DurationVar(&v.rpcTimeout, "rpc-timeout", 0, fmt.Sprintf("when a call with no reply returns false (0: %v)", sim.DefaultRPCTimeout))
+	fs.DurationVar(&v.timerJitter, "timer-jitter", 0, "let every peer timer fire up to this late, at random, as real OS timers do (0: exact)")
 	fs.StringVar(&v.scenario, "scenario", string(d.Scenario), "leader-crash (the paper's failover), cold-start, partition or steady")
 	fs.IntVar(&v.eligible, "eligible", 0, "leader-crash/partition: only this many peers hold up-to-date logs and can win (0: all)")
 	fs.DurationVar(&v.bootSkew, "boot-skew", 0, "boot each peer at a random time in [0, skew]")
@@ -253,6 +255,7 @@ func commonOptions(v *flagValues, fs *pflag.FlagSet) (bench.Options, error) {
 		{"duration", v.duration <= 0, "want a positive duration such as 10m"},
 		{"limit", v.limit <= 0, "want a positive duration such as 30s"},
 		{"quiet", v.quiet < 0, "want 0 (none) or a positive duration"},
+		{"timer-jitter", v.timerJitter < 0, "want 0 or a positive duration"},
 	}
 	for _, c := range checks {
 		if c.bad {
@@ -261,7 +264,7 @@ func commonOptions(v *flagValues, fs *pflag.FlagSet) (bench.Options, error) {
 	}
 	o.Trials, o.Parallel, o.Seed, o.Eligible = v.trials, v.parallel, v.seed, v.eligible
 	o.PersistDelay, o.RPCTimeout, o.BootSkew, o.Duration, o.Limit = v.persistDelay, v.rpcTimeout, v.bootSkew, v.duration, v.limit
-	o.Quiet = v.quiet
+	o.Quiet, o.TimerJitter = v.quiet, v.timerJitter
 	return o, nil
 }
 
