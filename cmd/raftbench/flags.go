@@ -273,14 +273,17 @@ leader election: time to a new leader, downtime after a leader crash, RPC cost,
 split votes and spurious elections, on a simulated network.
 
 Usage:
-  raftbench [flags]                 sweep settings and report statistics
+  raftbench [flags]                 sweep settings; print statistics; write results, charts and a report
   raftbench replay -seed S [flags]  rerun one trial (seed from trials.csv) and print its timeline
+  raftbench report DIR [limits]     rebuild the charts and report of a saved output folder
 
 Examples:
   raftbench -interval 50ms..200ms
   raftbench -interval 50ms..200ms -election-timeout 150ms..300ms,300ms..600ms -trials 1000
   raftbench -scenario steady -interval 100ms -latency lognormal:20ms,0.8 -loss 0.01 -duration 1h
+  raftbench -preset raft-paper
   raftbench replay -interval 50ms -seed 1234567890
+  raftbench report raftbench-out/20261126-024617 -max-rpc-rate 50
 
 Flags accept -name and --name, "-name value" and "-name=value".
 
@@ -305,7 +308,9 @@ func printUsage(w io.Writer, fs *pflag.FlagSet) {
 	b.WriteString(`
 Output: a table per setting on standard output (-format), and in the output
 folder trials.csv (one row per trial, with the seed that replays it),
-summary.json (the full configuration and statistics) and summary.csv.
+summary.json (the full configuration and statistics), summary.csv, charts
+(PNG and SVG), report.md and a self-contained report.html with a
+recommendation.
 Exit status: 0 done, 1 a run broke (safety violation), 2 bad input,
 130 interrupted (what finished is still written).
 `)

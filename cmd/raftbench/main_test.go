@@ -51,6 +51,11 @@ func TestBadInputExits2WithOneLineAndNoFolder(t *testing.T) {
 		{[]string{"-format", "xml"}, "-format"},
 		{[]string{"-eligible", "9"}, "-eligible"},
 		{[]string{"-bogus"}, "unknown"},
+		{[]string{"-preset", "raft-thesis"}, `-preset "raft-thesis": unknown preset`},
+		{[]string{"-preset", "raft-paper", "-interval", "50ms"}, "-preset raft-paper sets this"},
+		{[]string{"-max-rpc-rate", "0"}, "-max-rpc-rate"},
+		{[]string{"-max-spurious-per-hour", "-1"}, "-max-spurious-per-hour"},
+		{[]string{"-timer-jitter", "-1ms"}, "-timer-jitter"},
 		{[]string{"stray"}, "unexpected argument"},
 	}
 	for _, tc := range cases {
@@ -195,10 +200,60 @@ func TestBinaryEndToEnd(t *testing.T) {
 	if !strings.Contains(string(rout), "downtime:") || !strings.Contains(string(rout), strings.TrimSuffix(col("stable_ms"), ".0")) {
 		t.Errorf("replay does not report the recorded downtime %sms:\n%s", col("stable_ms"), rout)
 	}
-	for _, name := range []string{"summary.json", "summary.csv", "table.txt"} {
+	for _, name := range []string{"summary.json", "summary.csv", "table.txt", "report.md", "report.html", "cdf-1.png", "timeline.png", "tradeoff.svg"} {
 		if fi, err := os.Stat(filepath.Join(runs[0], name)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s missing or empty (%v)", name, err)
 		}
+	}
+	if !strings.Contains(text, "recommended: interval") {
+		t.Errorf("no recommendation printed:\n%s", text)
+	}
+
+	// The report rebuilds from the folder, here under tighter limits.
+	rebuild := exec.Command(bin, "report", runs[0], "-max-rpc-rate", "30")
+	rebuild.Dir = work
+	rb, err := rebuild.CombinedOutput()
+	if err != nil || !strings.Contains(string(rb), "recommended: interval") || !strings.Contains(string(rb), "report.html") {
+		t.Fatalf("raftbench report: %v\n%s", err, rb)
+	}
+	md, _ := os.ReadFile(filepath.Join(runs[0], "report.md"))
+	if !strings.Contains(string(md), "at most 30 RPCs per second") {
+		t.Error("rebuilt report does not use the new limit")
+	}
+}
+
+func TestReportCommandErrors(t *testing.T) {
+	if code, _, stderr := runCLI(t, "report"); code != exitUsage || !strings.Contains(stderr, "want one argument") {
+		t.Errorf("report without a folder: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "report", t.TempDir()); code != exitUsage || !strings.Contains(stderr, "summary.json") {
+		t.Errorf("report of an empty folder: exit %d, %q", code, stderr)
+	}
+}
+
+func TestPresetRuns(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "-preset", "raft-paper-scaled", "-trials", "5", "-out=")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"5 settings, 25 trials", "timeout 12ms..24ms", "interval 12.5ms", "latency normal:5ms,1ms"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("preset output lacks %q", want)
+		}
+	}
+	// Without -trials the zero-width line of raft-paper gets 100 trials and
+	// the others 1000, as in the paper.
+	var v flagValues
+	fs := newFlagSet("x", &v)
+	if err := fs.Parse([]string{"--preset", "raft-paper"}); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := parseSweep(&v, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.totalTrials() != 5100 || spec.settings[0].Trials != 100 || spec.options.Eligible != 3 || spec.options.PersistDelay != 5*ms {
+		t.Fatalf("raft-paper: %d trials, first line %d, eligible %d, persist %v", spec.totalTrials(), spec.settings[0].Trials, spec.options.Eligible, spec.options.PersistDelay)
 	}
 }
 
