@@ -255,7 +255,7 @@ func (b *builder) timeline() (*section, error) {
 		what = "it did not converge: " + r.Failure
 	}
 	return &section{Heading: "Timeline of one trial", Images: []image{{File: f, Alt: "timeline",
-		Caption: fmt.Sprintf("How to read: one lane per peer, grey while follower, orange while candidate, green while leader, dashed red while crashed; triangles mark elections started, crosses crashes. This is the slowest of setting #%d's trials: %s. Several triangles close together are a split vote; a lane that stays orange is a candidate that cannot win. Replay it with the command below.", setting+1, what)}},
+		Caption: fmt.Sprintf("How to read: one lane per peer, grey while follower, orange while candidate, green while leader, dashed red while crashed; triangles mark elections started, crosses crashes. This is the slowest of setting #%d's trials: %s. Several triangles close together are a split vote; a lane that stays orange is a candidate that cannot win. Replay it with the command shown here.", setting+1, what)}},
 		Code: ReplayCommand(st, o, slowest.Seed)}, nil
 }
 
