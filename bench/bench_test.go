@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/sim"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // BenchmarkSweep is the CLI's main job at the size: 7 heartbeat
@@ -32,4 +35,35 @@ func BenchmarkSweep(b *testing.B) {
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/sweep")
+}
+
+// BenchmarkTrialTracing shows what tracing costs a leader-crash trial:
+// off (the default), through OpenTelemetry's no-op tracer, and recording
+// every span with the SDK into memory.
+func BenchmarkTrialTracing(b *testing.B) {
+	tr := Trial{
+		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
+		Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: time.Second},
+	}
+	noopTracer := noop.NewTracerProvider().Tracer("")
+	for _, c := range []struct {
+		name  string
+		trace func() *TraceConfig
+	}{
+		{"off", func() *TraceConfig { return nil }},
+		{"noop", func() *TraceConfig {
+			return &TraceConfig{Root: noopTracer, Peer: func(int) trace.Tracer { return noopTracer }, Epoch: time.Now()}
+		}},
+		{"sdk", func() *TraceConfig { return memoryTracing(tracetest.NewInMemoryExporter(), time.Now()) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			tr.Trace = c.trace()
+			for i := 0; b.Loop(); i++ {
+				tr.Seed = uint64(i)
+				if _, _, err := RunTrial(tr); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -82,8 +82,9 @@ func (o *Options) UnmarshalJSON(b []byte) error {
 	if j.Runtime == sim.Realtime.String() {
 		rt = sim.Realtime
 	}
-	*o = Options{j.Scenario, j.Trials, j.Seed, j.Parallel, rt, j.Eligible,
-		fromMs(j.BootSkewMs), fromMs(j.DurationMs), fromMs(j.QuietMs), fromMs(j.LimitMs), fromMs(j.PersistDelayMs), fromMs(j.RPCTimeoutMs), fromMs(j.TimerJitterMs)}
+	*o = Options{Scenario: j.Scenario, Trials: j.Trials, Seed: j.Seed, Parallel: j.Parallel, Runtime: rt, Eligible: j.Eligible,
+		BootSkew: fromMs(j.BootSkewMs), Duration: fromMs(j.DurationMs), Quiet: fromMs(j.QuietMs), Limit: fromMs(j.LimitMs),
+		PersistDelay: fromMs(j.PersistDelayMs), RPCTimeout: fromMs(j.RPCTimeoutMs), TimerJitter: fromMs(j.TimerJitterMs)}
 	return nil
 }
 

@@ -75,6 +75,10 @@ type Options struct {
 	RPCTimeout   time.Duration
 	// TimerJitter lets peers' timers fire up to this late (see sim.Config).
 	TimerJitter time.Duration
+	// Trace, if not nil, records spans for the first TraceTrials trials of
+	// every setting. Not part of result files: it changes no result.
+	Trace       *TraceConfig
+	TraceTrials int
 }
 
 // DefaultOptions are the CLI's defaults.

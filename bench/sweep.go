@@ -69,7 +69,11 @@ func Sweep(ctx context.Context, settings []Setting, o Options, progress func(don
 			defer wg.Done()
 			for j := range jobs {
 				p, t := place(j)
-				r, _, err := RunTrial(Trial{Setting: settings[p], Options: o, Seed: TrialSeed(o.Seed, p, t), Point: p, Index: t})
+				trial := Trial{Setting: settings[p], Options: o, Seed: TrialSeed(o.Seed, p, t), Point: p, Index: t}
+				if o.Trace != nil && t < o.TraceTrials {
+					trial.Trace = o.Trace
+				}
+				r, _, err := RunTrial(trial)
 				mu.Lock()
 				if err != nil {
 					if firstErr == nil {

@@ -22,6 +22,8 @@ type Trial struct {
 	// boot skew; tests use them to build cases with exact answers.
 	Links      map[sim.Link]sim.Latency
 	BootDelays []time.Duration
+	// Trace, if not nil, records this trial as one trace.
+	Trace *TraceConfig
 }
 
 // TrialSeed derives trial's seed from the run's seed and its place in the
@@ -80,7 +82,9 @@ func RunTrial(t Trial) (Result, []sim.Event, error) {
 	// The scenario's own random choices (crash time, boot skew) come from a
 	// stream separate from the cluster's, both fixed by the trial's seed.
 	rng := rand.New(rand.NewPCG(t.Seed, 0x5ce7a810))
-	c, err := sim.NewCluster(t.simConfig(rng))
+	cfg := t.simConfig(rng)
+	span := t.startTrace(&cfg)
+	c, err := sim.NewCluster(cfg)
 	if err != nil {
 		return Result{}, nil, err
 	}
@@ -102,6 +106,8 @@ func RunTrial(t Trial) (Result, []sim.Event, error) {
 	}
 	r.Run = c.Now()
 	r.Total = c.Stats()
+	c.Stop() // in-flight RPCs end their spans before the trial's does
+	span.finish(c, r)
 	if err := c.Err(); err != nil {
 		return r, c.Events(), fmt.Errorf("trial seed %d (%v): %w", t.Seed, t.Setting, err)
 	}

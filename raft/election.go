@@ -1,6 +1,10 @@
 package raft
 
-import "context"
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/trace"
+)
 
 // electionTicker runs for the peer's whole life. When a follower or candidate
 // hears nothing from a leader for a full election timeout it starts a new
@@ -28,10 +32,16 @@ func (rf *Raft) startElection(term int) {
 	if rf.contextLostLocked(Candidate, term) {
 		return
 	}
-	votes := 1 // our own
-	if votes > rf.peers/2 {
+	round := &electionRound{term: term, votes: 1} // our own vote
+	round.ctx, round.span = rf.trace.start(context.Background(), "startElection", trace.SpanKindInternal)
+	if round.span.IsRecording() {
+		round.span.SetAttributes(attrCandidate.Int(rf.me), attrTerm.Int(term), attrNeeded.Int(rf.peers/2+1))
+	}
+	rf.round = round
+	if round.votes > rf.peers/2 {
 		// A one-peer cluster elects itself.
 		rf.becomeLeaderLocked()
+		rf.finishRoundLocked(round, OutcomeWon)
 		rf.rt.Go(func() { rf.replicationTicker(term) })
 		return
 	}
@@ -45,36 +55,64 @@ func (rf *Raft) startElection(term int) {
 		if peer == rf.me {
 			continue
 		}
-		rf.rt.Go(func() { rf.askVoteFromPeer(peer, args, &votes) })
+		rf.rt.Go(func() { rf.askVoteFromPeer(peer, args, round) })
 	}
 }
 
-// askVoteFromPeer sends one RequestVote and counts its answer. votes is
-// shared by the round's askVoteFromPeer calls and guarded by rf.mu.
-func (rf *Raft) askVoteFromPeer(peer int, args *RequestVoteArgs, votes *int) {
+// askVoteFromPeer sends one RequestVote and counts its answer in round,
+// which the round's askVoteFromPeer calls share under rf.mu.
+func (rf *Raft) askVoteFromPeer(peer int, args *RequestVoteArgs, round *electionRound) {
+	if rf.killed() {
+		return // a crashed peer sends nothing
+	}
+	ctx, span := rf.trace.start(round.ctx, "askVoteFromPeer", trace.SpanKindClient)
+	if span.IsRecording() {
+		span.SetAttributes(attrCandidate.Int(rf.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
+	}
+	// Deferred first so the span ends even if the runtime stops this
+	// goroutine while the RPC is in flight.
+	defer rf.trace.end(span)
 	reply := &RequestVoteReply{}
-	ok := rf.sendRequestVote(context.Background(), peer, args, reply)
+	ok := rf.sendRequestVote(ctx, peer, args, reply)
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
+	if span.IsRecording() {
+		span.SetAttributes(attrRPCOK.Bool(ok))
+		if ok {
+			span.SetAttributes(attrVote.Bool(reply.VoteGranted), attrReplyTerm.Int(reply.Term))
+		}
+	}
+	round.replies++
 	if !ok || rf.killed() {
+		rf.lostIfAllRepliedLocked(round)
 		return
 	}
 	// Align the term: a higher term anywhere means our candidacy is over.
 	if reply.Term > rf.currentTerm {
-		rf.becomeFollowerLocked(reply.Term)
+		rf.becomeFollowerLocked(reply.Term) // ends the round as stepped down
 		return
 	}
 	if rf.contextLostLocked(Candidate, args.Term) {
 		return
 	}
-	if !reply.VoteGranted {
-		return
+	if reply.VoteGranted {
+		round.votes++
+		if round.votes > rf.peers/2 {
+			rf.becomeLeaderLocked()
+			rf.finishRoundLocked(round, OutcomeWon)
+			rf.rt.Go(func() { rf.replicationTicker(args.Term) })
+			return
+		}
 	}
-	*votes++
-	if *votes > rf.peers/2 {
-		rf.becomeLeaderLocked()
-		rf.rt.Go(func() { rf.replicationTicker(args.Term) })
+	rf.lostIfAllRepliedLocked(round)
+}
+
+// lostIfAllRepliedLocked ends a round every peer has answered (or failed to)
+// without electing us.
+func (rf *Raft) lostIfAllRepliedLocked(round *electionRound) {
+	if round.replies == rf.peers-1 && round.votes <= rf.peers/2 {
+		rf.finishRoundLocked(round, OutcomeLost)
 	}
 }
 
@@ -82,6 +120,14 @@ func (rf *Raft) askVoteFromPeer(peer int, args *RequestVoteArgs, votes *int) {
 func (rf *Raft) RequestVote(ctx context.Context, args *RequestVoteArgs, reply *RequestVoteReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
+	_, span := rf.trace.start(ctx, "RequestVote", trace.SpanKindServer)
+	defer func() {
+		if span.IsRecording() {
+			span.SetAttributes(attrVoter.Int(rf.me), attrCandidate.Int(args.CandidateId), attrTerm.Int(args.Term),
+				attrVote.Bool(reply.VoteGranted), attrReplyTerm.Int(reply.Term))
+			rf.trace.end(span)
+		}
+	}()
 
 	reply.Term = rf.currentTerm
 	reply.VoteGranted = false

@@ -80,6 +80,8 @@ type Deps struct {
 	Observer Observer
 	// LastLog is this peer's synthetic log position (zero: empty log).
 	LastLog LogPosition
+	// Tracing, if not nil, records the peer's rounds and RPCs as spans.
+	Tracing *Tracing
 }
 
 type noObserver struct{}

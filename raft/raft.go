@@ -52,6 +52,9 @@ type Raft struct {
 	// electionStart + electionTimeout.
 	electionStart   time.Duration
 	electionTimeout time.Duration
+
+	trace tracer
+	round *electionRound // the election round in progress, if any
 }
 
 // Make creates peer me of a cluster of peers peers, restoring currentTerm
@@ -81,6 +84,9 @@ func Make(me, peers int, cfg Config, deps Deps) (*Raft, error) {
 	if rf.observer == nil {
 		rf.observer = noObserver{}
 	}
+	if t := deps.Tracing; t != nil && t.Tracer != nil {
+		rf.trace = tracer{t: t.Tracer, base: t.Context, epoch: t.Epoch, rt: deps.Runtime}
+	}
 	if err := rf.readPersist(deps.Persister.ReadRaftState()); err != nil {
 		return nil, fmt.Errorf("raft: peer %d: %w", me, err)
 	}
@@ -108,6 +114,9 @@ func (rf *Raft) GetState() (term int, isLeader bool) {
 // more RPCs of its own.
 func (rf *Raft) Kill() {
 	atomic.StoreInt32(&rf.dead, 1)
+	rf.mu.Lock()
+	rf.finishRoundLocked(rf.round, OutcomeKilled)
+	rf.mu.Unlock()
 }
 
 func (rf *Raft) killed() bool {
@@ -130,6 +139,7 @@ func (rf *Raft) becomeFollowerLocked(term int) {
 	}
 	changed := term > rf.currentTerm || rf.role != Follower
 	wasLeader := rf.role == Leader
+	rf.finishRoundLocked(rf.round, OutcomeSteppedDown)
 	rf.role = Follower
 	if term > rf.currentTerm {
 		rf.currentTerm = term
@@ -151,6 +161,8 @@ func (rf *Raft) becomeCandidateLocked() {
 	if rf.role == Leader {
 		panic(fmt.Sprintf("raft: leader %d asked to become candidate in term %d", rf.me, rf.currentTerm))
 	}
+	// A new term while a round is still open: that round timed out.
+	rf.finishRoundLocked(rf.round, OutcomeTimedOut)
 	rf.currentTerm++
 	rf.role = Candidate
 	rf.votedFor = rf.me

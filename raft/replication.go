@@ -1,6 +1,10 @@
 package raft
 
-import "context"
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/trace"
+)
 
 // replicationTicker is the leader's heartbeat loop for term; it ends when the
 // peer is no longer the leader of that term.
@@ -21,24 +25,53 @@ func (rf *Raft) startReplication(term int) bool {
 	if rf.contextLostLocked(Leader, term) {
 		return false
 	}
+	round := &replicationRound{pending: rf.peers - 1}
+	round.ctx, round.span = rf.trace.start(context.Background(), "startReplication", trace.SpanKindInternal)
+	if round.span.IsRecording() {
+		round.span.SetAttributes(attrLeader.Int(rf.me), attrTerm.Int(term), attrPeersAsked.Int(rf.peers-1))
+	}
 	args := &AppendEntriesArgs{Term: term, LeaderId: rf.me}
 	for peer := 0; peer < rf.peers; peer++ {
 		if peer == rf.me {
 			continue
 		}
-		rf.rt.Go(func() { rf.replicateToPeer(peer, args) })
+		rf.rt.Go(func() { rf.replicateToPeer(peer, args, round) })
 	}
 	return true
 }
 
 // replicateToPeer sends one AppendEntries and handles its reply: a higher
 // term in the reply means a newer leader may exist, so step down.
-func (rf *Raft) replicateToPeer(peer int, args *AppendEntriesArgs) {
+func (rf *Raft) replicateToPeer(peer int, args *AppendEntriesArgs, round *replicationRound) {
+	if rf.killed() {
+		rf.mu.Lock()
+		rf.replicationDoneLocked(round)
+		rf.mu.Unlock()
+		return // a crashed peer sends nothing
+	}
+	ctx, span := rf.trace.start(round.ctx, "replicateToPeer", trace.SpanKindClient)
+	if span.IsRecording() {
+		span.SetAttributes(attrLeader.Int(rf.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
+	}
+	// Deferred first so the spans end even if the runtime stops this
+	// goroutine while the RPC is in flight.
+	defer func() {
+		rf.trace.end(span)
+		rf.mu.Lock()
+		rf.replicationDoneLocked(round)
+		rf.mu.Unlock()
+	}()
 	reply := &AppendEntriesReply{}
-	ok := rf.sendAppendEntries(context.Background(), peer, args, reply)
+	ok := rf.sendAppendEntries(ctx, peer, args, reply)
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
+	if span.IsRecording() {
+		span.SetAttributes(attrRPCOK.Bool(ok))
+		if ok {
+			span.SetAttributes(attrReplyTerm.Int(reply.Term), attrSteppedDn.Bool(reply.Term > rf.currentTerm && !rf.killed()))
+		}
+	}
 	if !ok || rf.killed() {
 		return
 	}
@@ -55,6 +88,14 @@ func (rf *Raft) replicateToPeer(peer int, args *AppendEntriesArgs) {
 func (rf *Raft) AppendEntries(ctx context.Context, args *AppendEntriesArgs, reply *AppendEntriesReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
+	_, span := rf.trace.start(ctx, "AppendEntries", trace.SpanKindServer)
+	defer func() {
+		if span.IsRecording() {
+			span.SetAttributes(attrFollower.Int(rf.me), attrLeader.Int(args.LeaderId), attrTerm.Int(args.Term),
+				attrSuccess.Bool(reply.Success), attrReplyTerm.Int(reply.Term))
+			rf.trace.end(span)
+		}
+	}()
 
 	reply.Term = rf.currentTerm
 	reply.Success = false

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/raftbench/raftbench/raft"
 	"github.com/raftbench/raftbench/sim/vtime"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Config describes a cluster and the world it runs in.
@@ -41,6 +43,22 @@ type Config struct {
 	// operating system's timer and scheduling lag does. Zero (the default)
 	// fires timers exactly.
 	TimerJitter time.Duration
+	// Tracing, if not nil, gives each peer a tracer and the context its
+	// spans hang from; nil traces nothing.
+	Tracing *Tracing
+	// OnEvent, if not nil, is called with every Event as it happens (with a
+	// peer's lock held: it must not call back into the cluster).
+	OnEvent func(Event)
+}
+
+// Tracing configures the peers' spans.
+type Tracing struct {
+	// Peer returns peer i's tracer (one service per peer).
+	Peer func(i int) trace.Tracer
+	// Context is the parent of every peer span (e.g. the trial's root span).
+	Context context.Context
+	// Epoch is the wall-clock time that time zero maps to.
+	Epoch time.Time
 }
 
 func (c *Config) validate() error {
@@ -190,6 +208,7 @@ func (c *Cluster) bootLocked(i int) {
 		Persister: inc.persister,
 		Observer:  &observer{c: c, inc: inc},
 		LastLog:   last,
+		Tracing:   c.peerTracing(i),
 	})
 	if err != nil {
 		// The config was validated and the disk written only by raft itself.
@@ -201,6 +220,19 @@ func (c *Cluster) bootLocked(i int) {
 	c.net.current[i] = inc
 	c.net.mu.Unlock()
 	rf.Start()
+}
+
+func (c *Cluster) peerTracing(i int) *raft.Tracing {
+	t := c.cfg.Tracing
+	if t == nil || t.Peer == nil {
+		return nil
+	}
+	epoch := t.Epoch
+	if c.cfg.Runtime == Realtime {
+		// Real time starts when the runtime was made, not at the epoch given.
+		epoch = c.eng.(*realtime).start
+	}
+	return &raft.Tracing{Tracer: t.Peer(i), Context: t.Context, Epoch: epoch}
 }
 
 // Now is the time elapsed since Start (virtual or real).
@@ -454,6 +486,9 @@ func (c *Cluster) emit(e Event) {
 		c.evMu.Unlock()
 	}
 	c.obsMu.Lock()
+	if c.cfg.OnEvent != nil {
+		c.cfg.OnEvent(e)
+	}
 	if c.stopIf != nil && c.stopIf(e) {
 		c.eng.Halt()
 	}

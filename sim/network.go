@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/raft"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultRPCTimeout is how long a call whose request or reply is lost takes
@@ -120,9 +122,22 @@ type endpoint struct {
 	inc *incarnation
 }
 
+// acrossTheWire is the context a handler sees: only the W3C trace context
+// survives the trip, carried in headers as a real RPC transport would.
+func acrossTheWire(ctx context.Context) context.Context {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return context.Background()
+	}
+	headers := propagation.MapCarrier{}
+	w3c.Inject(ctx, headers)
+	return w3c.Extract(context.Background(), headers)
+}
+
+var w3c = propagation.TraceContext{}
+
 func (e *endpoint) RequestVote(ctx context.Context, from, to int, args *raft.RequestVoteArgs, reply *raft.RequestVoteReply) bool {
 	return e.n.call(e.inc, RequestVote, from, to, args.Term, func(target *incarnation) {
-		target.rf.RequestVote(ctx, args, reply)
+		target.rf.RequestVote(acrossTheWire(ctx), args, reply)
 		if reply.VoteGranted {
 			e.n.c.mon.votePersisted(e.n.rt.Now(), to, args.CandidateId, reply.Term, e.n.stores[to].read())
 		}
@@ -131,7 +146,7 @@ func (e *endpoint) RequestVote(ctx context.Context, from, to int, args *raft.Req
 
 func (e *endpoint) AppendEntries(ctx context.Context, from, to int, args *raft.AppendEntriesArgs, reply *raft.AppendEntriesReply) bool {
 	return e.n.call(e.inc, AppendEntries, from, to, args.Term, func(target *incarnation) {
-		target.rf.AppendEntries(ctx, args, reply)
+		target.rf.AppendEntries(acrossTheWire(ctx), args, reply)
 	})
 }
 

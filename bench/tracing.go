@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/raftbench/raftbench/sim"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// TraceConfig is where a traced trial's spans go.
+type TraceConfig struct {
+	// Root records the trial's root span (the run's own service).
+	Root trace.Tracer
+	// Peer returns peer i's tracer; each peer is its own service.
+	Peer func(i int) trace.Tracer
+	// Epoch is the wall-clock time virtual time zero maps to: the start of
+	// the run, so every trial's spans sit in a window search finds.
+	Epoch time.Time
+}
+
+// trialSpan is a trial's root span; its zero value records nothing.
+type trialSpan struct {
+	span  trace.Span
+	epoch time.Time
+}
+
+// startTrace opens the trial's root span and hooks the cluster's peers and
+// events to it.
+func (t Trial) startTrace(cfg *sim.Config) *trialSpan {
+	if t.Trace == nil || t.Trace.Root == nil {
+		return &trialSpan{}
+	}
+	epoch := t.Trace.Epoch
+	s, o := t.Setting, t.Options
+	if o.Runtime == sim.Realtime {
+		epoch = time.Now() // real time starts now, whenever the run did
+	}
+	ctx, span := t.Trace.Root.Start(context.Background(), "trial", trace.WithTimestamp(epoch),
+		trace.WithAttributes(
+			attribute.String("raftbench.scenario", string(o.Scenario)),
+			attribute.String("raftbench.seed", strconv.FormatUint(t.Seed, 10)),
+			attribute.Int("raftbench.point", t.Point),
+			attribute.Int("raftbench.trial", t.Index),
+			attribute.Float64("raftbench.interval_ms", toMs(s.Interval)),
+			attribute.Float64("raftbench.timeout_min_ms", toMs(s.TimeoutMin)),
+			attribute.Float64("raftbench.timeout_max_ms", toMs(s.TimeoutMax)),
+			attribute.Int("raftbench.nodes", s.Nodes),
+			attribute.String("raftbench.latency", latencyString(s.Latency)),
+			attribute.Float64("raftbench.loss", s.Loss),
+			attribute.Int("raftbench.eligible", o.Eligible),
+			attribute.Float64("raftbench.persist_delay_ms", toMs(o.PersistDelay)),
+			attribute.String("raftbench.runtime", o.Runtime.String()),
+		))
+	ts := &trialSpan{span: span, epoch: epoch}
+	cfg.Tracing = &sim.Tracing{Peer: t.Trace.Peer, Context: ctx, Epoch: epoch}
+	cfg.OnEvent = ts.event
+	return ts
+}
+
+// event records role changes and injected faults on the root span.
+func (ts *trialSpan) event(e sim.Event) {
+	switch e.Kind {
+	case sim.StateChange:
+		ts.span.AddEvent("became "+e.Role.String(), trace.WithTimestamp(ts.epoch.Add(e.At)),
+			trace.WithAttributes(attribute.Int("raft.peer", e.Peer), attribute.Int("raft.term", e.Term)))
+	case sim.Fault:
+		ts.span.AddEvent(e.Fault, trace.WithTimestamp(ts.epoch.Add(e.At)), trace.WithAttributes(attribute.Int("raft.peer", e.Peer)))
+	}
+}
+
+// finish records the trial's result on its root span and ends it.
+func (ts *trialSpan) finish(c *sim.Cluster, r Result) {
+	if ts.span == nil {
+		return
+	}
+	attrs := []attribute.KeyValue{
+		attribute.Bool("raftbench.converged", r.Converged),
+		attribute.Int("raftbench.request_votes", r.Total.RequestVote.Sent),
+		attribute.Int("raftbench.append_entries", r.Total.AppendEntries.Sent),
+		attribute.Int("raftbench.election_rounds", r.Rounds),
+		attribute.Int("raftbench.split_votes", r.SplitVotes),
+	}
+	for name, d := range map[string]time.Duration{"raftbench.elected_ms": r.Elected, "raftbench.stable_ms": r.Stable, "raftbench.crash_offset_ms": r.CrashOffset} {
+		if d != NotReached {
+			attrs = append(attrs, attribute.Float64(name, toMs(d)))
+		}
+	}
+	if r.Failure != "" {
+		attrs = append(attrs, attribute.String("raftbench.failure", r.Failure))
+	}
+	ts.span.SetAttributes(attrs...)
+	ts.span.End(trace.WithTimestamp(ts.epoch.Add(c.Now())))
+}

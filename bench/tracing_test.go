@@ -1,0 +1,208 @@
+package bench
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/raftbench/raftbench/raft"
+	"github.com/raftbench/raftbench/sim"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// memoryTracing returns a TraceConfig whose spans land in exp, one service
+// per peer as the CLI sets it up.
+func memoryTracing(exp *tracetest.InMemoryExporter, epoch time.Time) *TraceConfig {
+	provider := func(service string) trace.Tracer {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp),
+			sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service))))
+		return tp.Tracer("raftbench-test")
+	}
+	peers := map[int]trace.Tracer{}
+	return &TraceConfig{
+		Root: provider("raftbench"),
+		Peer: func(i int) trace.Tracer {
+			if peers[i] == nil {
+				peers[i] = provider(fmt.Sprintf("raft-peer-%d", i))
+			}
+			return peers[i]
+		},
+		Epoch: epoch,
+	}
+}
+
+func attrInt(s tracetest.SpanStub, key string) int {
+	for _, kv := range s.Attributes {
+		if string(kv.Key) == key {
+			return int(kv.Value.AsInt64())
+		}
+	}
+	return -1
+}
+
+func attrValue(s tracetest.SpanStub, key string) attribute.Value {
+	for _, kv := range s.Attributes {
+		if string(kv.Key) == key {
+			return kv.Value
+		}
+	}
+	return attribute.Value{}
+}
+
+func service(s tracetest.SpanStub) string {
+	v, _ := s.Resource.Set().Value(semconv.ServiceNameKey)
+	return v.AsString()
+}
+
+func TestTraceOfLeaderCrashTrial(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	tr := Trial{
+		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
+		Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: 300 * ms},
+		Seed:    11, Record: true, Trace: memoryTracing(exp, epoch),
+	}
+	r, events, err := RunTrial(tr)
+	if err != nil || !r.Converged {
+		t.Fatalf("trial: %v, %+v", err, r)
+	}
+	spans := exp.GetSpans()
+	byID := map[trace.SpanID]tracetest.SpanStub{}
+	count := map[string]int{}
+	var root tracetest.SpanStub
+	for _, s := range spans {
+		byID[s.SpanContext.SpanID()] = s
+		count[s.Name]++
+		if s.Name == "trial" {
+			root = s
+		}
+	}
+	if count["trial"] != 1 || root.Parent.IsValid() || service(root) != "raftbench" {
+		t.Fatalf("want one parentless trial span of service raftbench; got %d (parent %v, service %q)", count["trial"], root.Parent, service(root))
+	}
+	// Every span belongs to the trial's trace.
+	for _, s := range spans {
+		if s.SpanContext.TraceID() != root.SpanContext.TraceID() {
+			t.Fatalf("span %s is in another trace", s.Name)
+		}
+	}
+	// Span counts match the RPCs the network counted.
+	n := tr.Setting.Nodes
+	checks := []struct {
+		name string
+		got  int
+		want int
+	}{
+		{"askVoteFromPeer", count["askVoteFromPeer"], r.Total.RequestVote.Sent},
+		{"RequestVote", count["RequestVote"], r.Total.RequestVote.Delivered},
+		{"replicateToPeer", count["replicateToPeer"], r.Total.AppendEntries.Sent},
+		{"AppendEntries", count["AppendEntries"], r.Total.AppendEntries.Delivered},
+		{"startElection x (n-1)", count["startElection"] * (n - 1), count["askVoteFromPeer"]},
+		{"startReplication x (n-1)", count["startReplication"] * (n - 1), count["replicateToPeer"]},
+	}
+	for _, c := range checks {
+		if c.got != c.want || c.want == 0 {
+			t.Errorf("%s: %d spans; want %d (and more than none)", c.name, c.got, c.want)
+		}
+	}
+	// The tree: rounds under the trial, per-peer calls under their round,
+	// handlers under the call that reached them, each in its peer's service.
+	for _, s := range spans {
+		parent, ok := byID[s.Parent.SpanID()]
+		switch s.Name {
+		case "startElection", "startReplication":
+			if !ok || parent.Name != "trial" {
+				t.Fatalf("%s's parent is %q; want the trial", s.Name, parent.Name)
+			}
+		case "askVoteFromPeer":
+			if !ok || parent.Name != "startElection" || attrInt(parent, "raft.candidate") != attrInt(s, "raft.candidate") {
+				t.Fatalf("askVoteFromPeer's parent is %q of candidate %d", parent.Name, attrInt(parent, "raft.candidate"))
+			}
+			if service(s) != fmt.Sprintf("raft-peer-%d", attrInt(s, "raft.candidate")) || s.SpanKind != trace.SpanKindClient {
+				t.Fatalf("askVoteFromPeer of candidate %d in service %q, kind %v", attrInt(s, "raft.candidate"), service(s), s.SpanKind)
+			}
+		case "RequestVote":
+			if !ok || parent.Name != "askVoteFromPeer" || attrInt(parent, "raft.peer") != attrInt(s, "raft.voter") {
+				t.Fatalf("RequestVote handler of voter %d under %q to peer %d", attrInt(s, "raft.voter"), parent.Name, attrInt(parent, "raft.peer"))
+			}
+			if service(s) != fmt.Sprintf("raft-peer-%d", attrInt(s, "raft.voter")) || s.SpanKind != trace.SpanKindServer {
+				t.Fatalf("RequestVote handler of voter %d in service %q", attrInt(s, "raft.voter"), service(s))
+			}
+		case "replicateToPeer":
+			if !ok || parent.Name != "startReplication" {
+				t.Fatalf("replicateToPeer's parent is %q", parent.Name)
+			}
+		case "AppendEntries":
+			if !ok || parent.Name != "replicateToPeer" || attrInt(parent, "raft.peer") != attrInt(s, "raft.follower") {
+				t.Fatalf("AppendEntries handler of %d under %q to %d", attrInt(s, "raft.follower"), parent.Name, attrInt(parent, "raft.peer"))
+			}
+		}
+	}
+	// Virtual timestamps are exact: every election round starts when its
+	// candidate's StateChange happened, the trial spans the whole run, and
+	// the crash event sits at the crash.
+	candidates := map[[2]int]time.Duration{}
+	var crashAt time.Duration
+	for _, e := range events {
+		if e.Kind == sim.StateChange && e.Role == raft.Candidate {
+			candidates[[2]int{e.Peer, e.Term}] = e.At
+		}
+		if e.Kind == sim.Fault && e.Fault == "crash" {
+			crashAt = e.At
+		}
+	}
+	won := 0
+	for _, s := range spans {
+		if s.Name != "startElection" {
+			continue
+		}
+		at, ok := candidates[[2]int{attrInt(s, "raft.candidate"), attrInt(s, "raft.term")}]
+		if !ok || !s.StartTime.Equal(epoch.Add(at)) {
+			t.Fatalf("election round of peer %d term %d starts at %v; its candidacy began at %v", attrInt(s, "raft.candidate"), attrInt(s, "raft.term"), s.StartTime.Sub(epoch), at)
+		}
+		if attrValue(s, "raft.outcome").AsString() == raft.OutcomeWon {
+			won++
+			if attrInt(s, "raft.votes_granted") < n/2+1 {
+				t.Fatalf("a won round with %d votes", attrInt(s, "raft.votes_granted"))
+			}
+		}
+	}
+	if won != 2 { // the first leader and its successor
+		t.Errorf("%d won election rounds; want 2", won)
+	}
+	if !root.StartTime.Equal(epoch) || !root.EndTime.Equal(epoch.Add(r.Run)) {
+		t.Errorf("trial span %v..%v; want %v..%v", root.StartTime.Sub(epoch), root.EndTime.Sub(epoch), time.Duration(0), r.Run)
+	}
+	foundCrash := false
+	for _, ev := range root.Events {
+		if ev.Name == "crash" && ev.Time.Equal(epoch.Add(crashAt)) {
+			foundCrash = true
+		}
+	}
+	if !foundCrash {
+		t.Error("no crash event at the crash time on the trial span")
+	}
+}
+
+// Untraced trials must not notice tracing exists: the same seed gives the
+// same result traced or not.
+func TestTracingChangesNoResult(t *testing.T) {
+	tr := Trial{
+		Setting: Setting{Interval: 50 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Normal{Mean: 5 * ms, StdDev: ms}, Loss: 0.02},
+		Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: time.Second}, Seed: 5,
+	}
+	plain, _, err := RunTrial(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Trace = memoryTracing(tracetest.NewInMemoryExporter(), time.Now())
+	traced, _, err := RunTrial(tr)
+	if err != nil || traced != plain {
+		t.Fatalf("traced %+v (%v)\nplain  %+v", traced, err, plain)
+	}
+}
