@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/report"
 	"github.com/raftbench/raftbench/sim"
+	"github.com/raftbench/raftbench/traces"
 	"github.com/spf13/pflag"
 )
 
@@ -34,6 +37,9 @@ type flagValues struct {
 	quiet, timerJitter             time.Duration
 	preset                         string
 	maxRPCRate, maxSpurious        float64
+	otlpEndpoint, otlpProtocol     string
+	traceFile                      string
+	traceTrials                    int
 }
 
 // examples are shown under each flag in -h.
@@ -59,6 +65,10 @@ var examples = map[string]string{
 	"out":                   "-out results/run1   -out= (no folder)",
 	"format":                "-format csv",
 	"preset":                "-preset raft-paper   -preset raft-paper-scaled",
+	"otlp-endpoint":         "-otlp-endpoint 127.0.0.1:4317   -otlp-endpoint 127.0.0.1:4318 -otlp-protocol http",
+	"otlp-protocol":         "-otlp-protocol http",
+	"trace-file":            "-trace-file trials.otlp.json",
+	"trace-trials":          "-trace-trials 10",
 	"max-rpc-rate":          "-max-rpc-rate 50",
 	"max-spurious-per-hour": "-max-spurious-per-hour 0.1",
 }
@@ -89,6 +99,10 @@ func newFlagSet(name string, v *flagValues) *pflag.FlagSet {
 	fs.StringVar(&v.out, "out", "", "output folder (default: a new timestamped folder under ./raftbench-out; empty with -out= for none)")
 	fs.StringVar(&v.format, "format", "table", "standard output: table, csv (one row per setting) or json (the summary)")
 	addReportFlags(fs, v)
+	fs.StringVar(&v.otlpEndpoint, "otlp-endpoint", "", "send OpenTelemetry spans to this OTLP receiver (host:port or URL), e.g. a local Jaeger")
+	fs.StringVar(&v.otlpProtocol, "otlp-protocol", "grpc", "OTLP transport for -otlp-endpoint: grpc or http")
+	fs.StringVar(&v.traceFile, "trace-file", "", "write the spans to this file as OTLP/JSON (Jaeger's \"Upload JSON\" and /api/transform accept it)")
+	fs.IntVar(&v.traceTrials, "trace-trials", 3, "with -otlp-endpoint or -trace-file: trace only the first N trials of every setting")
 	fs.StringVar(&v.preset, "preset", "", "a ready-made experiment: raft-paper (the Raft paper's failover measurement, Figure 16 top) or raft-paper-scaled (Figure 16 bottom); it sets the settings, network and trials")
 	return fs
 }
@@ -98,6 +112,29 @@ func addReportFlags(fs *pflag.FlagSet, v *flagValues) {
 	l := report.DefaultLimits()
 	fs.Float64Var(&v.maxRPCRate, "max-rpc-rate", l.MaxRPCRate, "report: recommend only settings whose cluster sends at most this many RPCs per second with no faults")
 	fs.Float64Var(&v.maxSpurious, "max-spurious-per-hour", l.MaxSpuriousPerHour, "report: recommend only settings with at most this many fault-free elections per hour")
+}
+
+// tracing reads the trace flags.
+func (v *flagValues) tracing(fs *pflag.FlagSet) (traces.Config, error) {
+	cfg := traces.Config{Endpoint: v.otlpEndpoint, File: v.traceFile}
+	if v.otlpEndpoint != "" {
+		cfg.Protocol = v.otlpProtocol
+	}
+	if v.otlpProtocol != "grpc" && v.otlpProtocol != "http" {
+		return cfg, flagError("otlp-protocol", v.otlpProtocol, fmt.Errorf("want grpc or http"))
+	}
+	if fs.Changed("otlp-protocol") && v.otlpEndpoint == "" {
+		return cfg, flagError("otlp-protocol", v.otlpProtocol, fmt.Errorf("needs -otlp-endpoint"))
+	}
+	if v.traceTrials < 0 {
+		return cfg, flagError("trace-trials", fmt.Sprint(v.traceTrials), fmt.Errorf("want 0 or more"))
+	}
+	if v.traceFile != "" {
+		if fi, err := os.Stat(filepath.Dir(v.traceFile)); err != nil || !fi.IsDir() {
+			return cfg, flagError("trace-file", v.traceFile, fmt.Errorf("its folder does not exist"))
+		}
+	}
+	return cfg, nil
 }
 
 func (v *flagValues) limits() (report.Limits, error) {
@@ -239,6 +276,9 @@ func commonOptions(v *flagValues, fs *pflag.FlagSet) (bench.Options, error) {
 		return o, flagError("format", v.format, fmt.Errorf("want table, csv or json"))
 	}
 	if _, err := v.limits(); err != nil {
+		return o, err
+	}
+	if _, err := v.tracing(fs); err != nil {
 		return o, err
 	}
 	checks := []struct {

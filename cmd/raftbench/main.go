@@ -65,9 +65,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	}
 
 	started := time.Now()
+	tracing, err := startTracing(ctx, &v, fs, &spec.options, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "raftbench: %v\n", err)
+		return exitUsage
+	}
 	progress := newProgress(stderr, interactive, spec.totalTrials())
 	outcome, err := bench.Sweep(ctx, spec.settings, spec.options, progress.update)
 	progress.finish()
+	if terr := tracing.stop(); terr != nil {
+		fmt.Fprintf(stderr, "raftbench: -trace-file %q: %v\n", v.traceFile, terr)
+		return exitFailed
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench: %v\n", err)
 		return exitFailed

@@ -27,7 +27,16 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	s := spec.settings[0]
-	r, events, err := bench.RunTrial(bench.Trial{Setting: s, Options: spec.options, Seed: v.seed, Record: true})
+	tracing, err := startTracing(ctx, &v, fs, &spec.options, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "raftbench replay: %v\n", err)
+		return exitUsage
+	}
+	r, events, err := bench.RunTrial(bench.Trial{Setting: s, Options: spec.options, Seed: v.seed, Record: true, Trace: spec.options.Trace})
+	if terr := tracing.stop(); terr != nil {
+		fmt.Fprintf(stderr, "raftbench replay: -trace-file %q: %v\n", v.traceFile, terr)
+		return exitFailed
+	}
 	fmt.Fprintf(stdout, "replay of trial seed %d: scenario %s, %v\n\n", v.seed, spec.options.Scenario, s)
 	for _, e := range events {
 		if e.Kind == sim.RPCDone && !*showRPCs {
