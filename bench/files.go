@@ -114,7 +114,7 @@ var TrialColumns = []string{
 	"converged", "failure", "elected_ms", "stable_ms", "heal_ms", "crash_offset_ms",
 	"election_rounds", "failed_rounds", "split_votes", "run_ms", "phase_ms",
 	"quiet_ms", "quiet_elections", "quiet_leader_changes", "quiet_append_entries", "quiet_request_votes",
-	"append_entries", "request_votes", "append_entries_per_s", "request_votes_per_s",
+	"append_entries", "request_votes", "append_entries_delivered", "request_votes_delivered", "append_entries_per_s", "request_votes_per_s",
 	"phase_append_entries", "phase_request_votes", "dropped",
 }
 
@@ -144,6 +144,7 @@ func WriteTrialsCSV(w io.Writer, o *Outcome) error {
 				f(toMs(r.QuietRun)), strconv.Itoa(r.QuietElections), strconv.Itoa(r.QuietLeaderChanges),
 				strconv.Itoa(r.Quiet.AppendEntries.Sent), strconv.Itoa(r.Quiet.RequestVote.Sent),
 				strconv.Itoa(r.Total.AppendEntries.Sent), strconv.Itoa(r.Total.RequestVote.Sent),
+				strconv.Itoa(r.Total.AppendEntries.Delivered), strconv.Itoa(r.Total.RequestVote.Delivered),
 				fmt.Sprintf("%.3f", r.PerSecond(r.Total.AppendEntries.Sent)), fmt.Sprintf("%.3f", r.PerSecond(r.Total.RequestVote.Sent)),
 				strconv.Itoa(r.Window.AppendEntries.Sent), strconv.Itoa(r.Window.RequestVote.Sent), strconv.Itoa(r.Dropped()),
 			}
@@ -208,7 +209,10 @@ func ReadTrialsCSV(r io.Reader, settings []Setting, o Options) (*Outcome, error)
 			Rounds: atoi("election_rounds"), FailedRounds: atoi("failed_rounds"), SplitVotes: atoi("split_votes"),
 			Run: dur("run_ms"), Phase: dur("phase_ms"),
 			QuietRun: dur("quiet_ms"), QuietElections: atoi("quiet_elections"), QuietLeaderChanges: atoi("quiet_leader_changes"),
-			Total:  sim.Stats{AppendEntries: rpc("append_entries"), RequestVote: rpc("request_votes")},
+			Total: sim.Stats{
+				AppendEntries: sim.RPCStats{Sent: atoi("append_entries"), Delivered: atoi("append_entries_delivered")},
+				RequestVote:   sim.RPCStats{Sent: atoi("request_votes"), Delivered: atoi("request_votes_delivered")},
+			},
 			Window: sim.Stats{AppendEntries: rpc("phase_append_entries"), RequestVote: rpc("phase_request_votes")},
 			Quiet:  sim.Stats{AppendEntries: rpc("quiet_append_entries"), RequestVote: rpc("quiet_request_votes")},
 		}
