@@ -72,7 +72,7 @@ func TestDeadEndpointReportedOnceAndQuick(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3000 {
-		_, span := s.Peer(i % 5).Start(context.Background(), "replicateToPeer")
+		_, span := s.Peer(i%5).Start(context.Background(), "replicateToPeer")
 		span.End()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
