@@ -28,16 +28,9 @@ func parseDurationList(s string) ([]time.Duration, error) {
 			continue
 		}
 		hi, stepText, hasStep := strings.Cut(hi, ":")
-		a, err := positiveDuration(lo)
+		a, b, err := durationRange(item, lo, hi)
 		if err != nil {
 			return nil, err
-		}
-		b, err := positiveDuration(hi)
-		if err != nil {
-			return nil, err
-		}
-		if b < a {
-			return nil, fmt.Errorf("range %q is reversed; want MIN..MAX with MIN <= MAX", item)
 		}
 		var values []time.Duration
 		if hasStep {
@@ -60,6 +53,20 @@ func parseDurationList(s string) ([]time.Duration, error) {
 		return nil, fmt.Errorf("%d values; at most %d", len(out), maxSweepValues)
 	}
 	return out, nil
+}
+
+// durationRange reads the two ends of the range item, positive and in order.
+func durationRange(item, lo, hi string) (a, b time.Duration, err error) {
+	if a, err = positiveDuration(lo); err != nil {
+		return 0, 0, err
+	}
+	if b, err = positiveDuration(hi); err != nil {
+		return 0, 0, err
+	}
+	if b < a {
+		return 0, 0, fmt.Errorf("range %q is reversed; want MIN..MAX with MIN <= MAX", item)
+	}
+	return a, b, nil
 }
 
 func positiveDuration(s string) (time.Duration, error) {
@@ -169,16 +176,9 @@ func parseTimeoutRanges(s string) ([]timeoutRange, error) {
 				return nil, fmt.Errorf("range %q is reversed; want MIN..MAX with MIN <= MAX", item)
 			}
 		} else {
-			a, err := positiveDuration(lo)
+			a, b, err := durationRange(item, lo, hi)
 			if err != nil {
 				return nil, err
-			}
-			b, err := positiveDuration(hi)
-			if err != nil {
-				return nil, err
-			}
-			if b < a {
-				return nil, fmt.Errorf("range %q is reversed; want MIN..MAX with MIN <= MAX", item)
 			}
 			r = timeoutRange{min: a, max: b}
 		}
