@@ -184,19 +184,23 @@ func (run *runner) quiet(term int, d time.Duration) {
 
 func (run *runner) leaderCrash() {
 	interval := run.t.Setting.Interval
-	leader, term, electedAt, ok := run.settle()
+	leader, term, _, ok := run.settle()
 	if !ok {
 		return
 	}
-	// The leader's heartbeat rounds leave at electedAt + k*interval. Take the
-	// next round from now as the synchronized one and crash the leader at a
-	// uniformly random point of the interval that follows it; its messages
-	// already in flight still arrive.
-	now := run.c.Now()
-	rounds := (now - electedAt + interval - 1) / interval
-	syncRound := electedAt + rounds*interval
+	// Take the leader's next heartbeat round as the synchronized one and
+	// crash the leader at a uniformly random point of the interval that
+	// follows it; its messages already in flight still arrive. The round is
+	// observed, not predicted, so timer jitter cannot misplace it.
+	sent := run.c.RunUntil(run.t.Options.Limit, func(e sim.Event) bool {
+		return e.Kind == sim.HeartbeatRound && e.Peer == leader && e.Term == term
+	})
+	if !sent {
+		run.fail("the leader sent no heartbeat round to crash after")
+		return
+	}
 	offset := time.Duration(run.rng.Int64N(int64(interval)))
-	run.c.RunFor(syncRound + offset - now)
+	run.c.RunFor(offset)
 	if cur, lead := run.c.State(leader); !lead || cur != term {
 		run.fail("the leader lost its term before the crash (loss or jitter deposed it)")
 		return

@@ -95,10 +95,11 @@ func TestLeaderCrashSymmetricNeverConverges(t *testing.T) {
 	if r.Converged || r.Failure == "" || r.Elected != NotReached || r.Stable != NotReached {
 		t.Fatalf("converged %v (%q), elected %v, stable %v; want a non-converged trial", r.Converged, r.Failure, r.Elected, r.Stable)
 	}
-	// Stable at 150ms, synchronized round at 150ms, crash at 150ms + offset;
-	// elections at 300ms, 450ms, ... until crash + 2s.
-	crash := 150*ms + r.CrashOffset
-	want := int((crash+2*time.Second-300*ms)/(150*ms)) + 1
+	// Stable at 150ms, as the first round is heard; the synchronized round is
+	// the next, at 200ms; crash at 200ms + offset; elections at 350ms,
+	// 500ms, ... until crash + 2s.
+	crash := 200*ms + r.CrashOffset
+	want := int((crash+2*time.Second-350*ms)/(150*ms)) + 1
 	if r.Rounds != want || r.SplitVotes != want || r.FailedRounds != want {
 		t.Fatalf("rounds %d, split %d, failed %d; want %d of each", r.Rounds, r.SplitVotes, r.FailedRounds, want)
 	}

@@ -51,6 +51,9 @@ type Observer interface {
 	// HeartbeatAccepted reports that peer accepted AppendEntries from leader
 	// in term.
 	HeartbeatAccepted(peer, term, leader int)
+	// HeartbeatRound reports that leader started a round of AppendEntries
+	// to every other peer in term.
+	HeartbeatRound(leader, term int)
 }
 
 // LogPosition is the index and term of a peer's last log entry. Part A keeps
@@ -89,3 +92,4 @@ type noObserver struct{}
 func (noObserver) StateChanged(int, int, Role)     {}
 func (noObserver) VoteGranted(int, int, int)       {}
 func (noObserver) HeartbeatAccepted(int, int, int) {}
+func (noObserver) HeartbeatRound(int, int)         {}

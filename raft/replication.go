@@ -30,6 +30,10 @@ func (rf *Raft) startReplication(term int) bool {
 	if round.span.IsRecording() {
 		round.span.SetAttributes(attrLeader.Int(rf.me), attrTerm.Int(term), attrPeersAsked.Int(rf.peers-1))
 	}
+	rf.observer.HeartbeatRound(rf.me, term)
+	if round.pending == 0 {
+		rf.trace.end(round.span) // a one-peer cluster has no one to send to
+	}
 	args := &AppendEntriesArgs{Term: term, LeaderId: rf.me}
 	for peer := 0; peer < rf.peers; peer++ {
 		if peer == rf.me {

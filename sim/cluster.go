@@ -520,6 +520,13 @@ func (o *observer) VoteGranted(peer, term, candidate int) {
 	o.c.emit(Event{At: now, Kind: Vote, Peer: peer, Term: term, Other: candidate})
 }
 
+func (o *observer) HeartbeatRound(leader, term int) {
+	if o.inc.dead.Load() {
+		return
+	}
+	o.c.emit(Event{At: o.c.eng.Now(), Kind: HeartbeatRound, Peer: leader, Term: term})
+}
+
 func (o *observer) HeartbeatAccepted(peer, term, leader int) {
 	if o.inc.dead.Load() {
 		return

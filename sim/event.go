@@ -21,6 +21,8 @@ const (
 	RPCDone
 	// Fault: the driver injected Fault (crash, restart, ...) on Peer.
 	Fault
+	// HeartbeatRound: leader Peer started a heartbeat round in Term.
+	HeartbeatRound
 )
 
 // RPCKind names the two RPCs of leader election.
@@ -92,6 +94,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("%s  peer %d  accepts heartbeat from leader %d, term %d", at, e.Peer, e.Other, e.Term)
 	case RPCDone:
 		return fmt.Sprintf("%s  peer %d  %s -> %d (term %d): %s", at, e.Peer, e.RPC, e.Other, e.Term, e.Outcome)
+	case HeartbeatRound:
+		return fmt.Sprintf("%s  peer %d  sends a heartbeat round, term %d", at, e.Peer, e.Term)
 	case Fault:
 		if e.Peer < 0 {
 			return fmt.Sprintf("%s  fault  %s", at, e.Fault)
