@@ -33,14 +33,20 @@ const (
 )
 
 // Write draws the charts into dir and writes report.md and report.html
-// there. It returns the recommendation it made.
+// there. It returns the recommendation it made. Everything is made in a
+// staging folder first, so a failure leaves an earlier report untouched.
 func Write(dir string, run Run, limits Limits) (Recommendation, error) {
 	if err := limits.Validate(); err != nil {
 		return Recommendation{}, err
 	}
+	stage, err := os.MkdirTemp(dir, ".report-staging-")
+	if err != nil {
+		return Recommendation{}, err
+	}
+	defer os.RemoveAll(stage)
 	in := run.input()
 	rec := Recommend(in.Points, limits)
-	b := &builder{dir: dir, run: run, in: in, rec: rec, limits: limits}
+	b := &builder{dir: stage, run: run, in: in, rec: rec, limits: limits}
 	d, err := b.build()
 	if err != nil {
 		return rec, err
@@ -49,13 +55,25 @@ func Write(dir string, run Run, limits Limits) (Recommendation, error) {
 	if err := d.markdown(&md); err != nil {
 		return rec, err
 	}
-	if err := d.html(&page, dir); err != nil {
+	if err := d.html(&page, stage); err != nil {
 		return rec, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, MarkdownFile), md.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(stage, MarkdownFile), md.Bytes(), 0o644); err != nil {
 		return rec, err
 	}
-	return rec, os.WriteFile(filepath.Join(dir, HTMLFile), page.Bytes(), 0o644)
+	if err := os.WriteFile(filepath.Join(stage, HTMLFile), page.Bytes(), 0o644); err != nil {
+		return rec, err
+	}
+	made, err := os.ReadDir(stage)
+	if err != nil {
+		return rec, err
+	}
+	for _, f := range made {
+		if err := os.Rename(filepath.Join(stage, f.Name()), filepath.Join(dir, f.Name())); err != nil {
+			return rec, err
+		}
+	}
+	return rec, nil
 }
 
 type builder struct {

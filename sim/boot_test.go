@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +62,32 @@ func TestBootDelaysDecideFirstElection(t *testing.T) {
 	}
 	if leader, _ := c.Leader(); leader != 0 || c.Now() != 150*ms {
 		t.Fatalf("leader %d at %v; want peer 0 at 150ms", leader, c.Now())
+	}
+}
+
+// A peer goroutine stuck outside the scheduler fails the run with a clear
+// error, and Stop still returns.
+func TestStuckRunReportsAndStops(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	c, err := NewCluster(Config{Nodes: 3, Watchdog: 100 * time.Millisecond,
+		OnEvent: func(e Event) {
+			if e.Kind == StateChange && e.Role == raft.Candidate {
+				<-block // a raw channel, with the peer's lock held
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.RunFor(time.Second)
+	if err := c.Err(); err == nil || !strings.Contains(err.Error(), "raw channel") {
+		t.Fatalf("Err() = %v; want the stuck-task error", err)
+	}
+	done := make(chan struct{})
+	go func() { c.Stop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stop hung after a stuck run")
 	}
 }

@@ -248,12 +248,6 @@ func (c *Cluster) RunFor(d time.Duration) {
 // event. It reports whether stop did. stop runs with a peer's lock held: it
 // must not call back into the cluster.
 func (c *Cluster) RunUntil(d time.Duration, stop func(Event) bool) bool {
-	if rt, ok := c.eng.(*realtime); ok {
-		select { // forget a halt left over from an earlier run
-		case <-rt.halt:
-		default:
-		}
-	}
 	stopped := false
 	c.obsMu.Lock()
 	c.stopIf = func(e Event) bool {
@@ -276,6 +270,14 @@ func (c *Cluster) run(d time.Duration) {
 	}
 	if c.runErr != nil || c.mon.err() != nil {
 		return
+	}
+	if rt, ok := c.eng.(*realtime); ok {
+		// A stop condition may have halted again after the last run
+		// returned; that halt must not cut this run short.
+		select {
+		case <-rt.halt:
+		default:
+		}
 	}
 	if err := c.eng.RunFor(d); err != nil {
 		c.runErr = err
@@ -459,11 +461,16 @@ func (c *Cluster) Stop() {
 		return
 	}
 	c.stopped = true
+	// After a stuck run a goroutine may hold a peer's lock forever, and
+	// Kill takes that lock: only mark the peers dead then.
+	stuck := c.runErr != nil
 	for _, inc := range c.peers {
 		if inc != nil {
 			inc.dead.Store(true)
 			inc.persister.dead.Store(true)
-			inc.rf.Kill()
+			if !stuck {
+				inc.rf.Kill()
+			}
 		}
 	}
 	c.mu.Unlock()

@@ -89,7 +89,9 @@ type LogNormal struct {
 }
 
 func (l LogNormal) Sample(r *rand.Rand) time.Duration {
-	return time.Duration(float64(l.Median) * math.Exp(l.Sigma*r.NormFloat64()))
+	d := float64(l.Median) * math.Exp(l.Sigma*r.NormFloat64())
+	// A huge sigma can draw past what a Duration holds; a day is "lost".
+	return time.Duration(math.Min(d, float64(24*time.Hour)))
 }
 func (l LogNormal) String() string { return fmt.Sprintf("lognormal:%v,%g", l.Median, l.Sigma) }
 func (l LogNormal) MeanDelay() time.Duration {

@@ -87,7 +87,7 @@ func newFlagSet(name string, v *flagValues) *pflag.FlagSet {
 	fs.DurationVar(&v.rpcTimeout, "rpc-timeout", 0, fmt.Sprintf("when a call with no reply returns false (0: %v)", sim.DefaultRPCTimeout))
 	fs.DurationVar(&v.timerJitter, "timer-jitter", 0, "let every peer timer fire up to this late, at random, as real OS timers do (0: exact)")
 	fs.StringVar(&v.scenario, "scenario", string(d.Scenario), "leader-crash (the paper's failover), cold-start, partition or steady")
-	fs.IntVar(&v.eligible, "eligible", 0, "leader-crash/partition: only this many peers hold up-to-date logs and can win (0: all)")
+	fs.IntVar(&v.eligible, "eligible", 0, "leader-crash/partition: only this many peers, a majority, hold up-to-date logs and can win (0: all)")
 	fs.DurationVar(&v.bootSkew, "boot-skew", 0, "boot each peer at a random time in [0, skew]")
 	fs.DurationVar(&v.duration, "duration", d.Duration, "steady: simulated time to run after the first stable leader")
 	fs.DurationVar(&v.quiet, "quiet", d.Quiet, "after a trial's measured phase converged, run on this long without faults to count spurious elections and the steady RPC rate (steady uses -duration)")
@@ -130,9 +130,15 @@ func (v *flagValues) tracing(fs *pflag.FlagSet) (traces.Config, error) {
 		return cfg, flagError("trace-trials", fmt.Sprint(v.traceTrials), fmt.Errorf("want 0 or more"))
 	}
 	if v.traceFile != "" {
-		if fi, err := os.Stat(filepath.Dir(v.traceFile)); err != nil || !fi.IsDir() {
-			return cfg, flagError("trace-file", v.traceFile, fmt.Errorf("its folder does not exist"))
+		if fi, err := os.Stat(v.traceFile); err == nil && fi.IsDir() {
+			return cfg, flagError("trace-file", v.traceFile, fmt.Errorf("is a folder; want a file name"))
 		}
+		probe, err := os.CreateTemp(filepath.Dir(v.traceFile), ".raftbench-probe-")
+		if err != nil {
+			return cfg, flagError("trace-file", v.traceFile, fmt.Errorf("its folder is missing or not writable"))
+		}
+		probe.Close()
+		os.Remove(probe.Name())
 	}
 	return cfg, nil
 }
@@ -232,8 +238,12 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 		for _, tr := range spec.timeouts {
 			lo, hi := tr.resolve(iv)
 			for _, n := range nodes {
-				if v.eligible > n {
-					return nil, flagError("eligible", fmt.Sprint(v.eligible), fmt.Errorf("more than the %d nodes of a setting; want 0..%d", n, n))
+				if err := o.CheckNodes(n); err != nil {
+					flag, value := "nodes", v.nodes
+					if strings.HasPrefix(err.Error(), "eligible") {
+						flag, value = "eligible", fmt.Sprint(v.eligible)
+					}
+					return nil, flagError(flag, value, err)
 				}
 				for _, lat := range latencies {
 					for _, loss := range losses {
@@ -241,7 +251,7 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 						if err := s.Raft().Validate(); err != nil {
 							return nil, flagError("election-timeout", v.timeout, err)
 						}
-						for _, w := range s.Raft().Warnings() {
+						for _, w := range append(s.Raft().Warnings(), networkWarnings(s, o)...) {
 							if !seen[w] {
 								seen[w] = true
 								spec.warnings = append(spec.warnings, w)
@@ -257,6 +267,23 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 		return nil, &usageError{fmt.Sprintf("the sweep has %d settings; at most %d (narrow -interval, -election-timeout, -nodes, -latency or -loss)", len(spec.settings), maxSweepValues)}
 	}
 	return spec, nil
+}
+
+// networkWarnings flags settings the network makes hopeless: a timeout or
+// an RPC timeout shorter than a round trip.
+func networkWarnings(s bench.Setting, o bench.Options) []string {
+	if s.Latency == nil {
+		return nil
+	}
+	rtt := 2 * s.Latency.MeanDelay()
+	var w []string
+	if s.TimeoutMin < rtt {
+		w = append(w, fmt.Sprintf("ElectionTimeoutMin (%v) is below the mean round trip (%v) of latency %v: peers will time out before any vote comes back", s.TimeoutMin, rtt, s.Latency))
+	}
+	if o.RPCTimeout > 0 && o.RPCTimeout < rtt+o.PersistDelay {
+		w = append(w, fmt.Sprintf("rpc-timeout (%v) is below a round trip plus the persist delay (%v): most calls will fail", o.RPCTimeout, rtt+o.PersistDelay))
+	}
+	return w
 }
 
 // commonOptions reads the flags every sweep shares, presets included.

@@ -73,10 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	progress := newProgress(stderr, interactive, spec.totalTrials())
 	outcome, err := bench.Sweep(ctx, spec.settings, spec.options, progress.update)
 	progress.finish()
-	if terr := tracing.stop(); terr != nil {
-		fmt.Fprintf(stderr, "raftbench: -trace-file %q: %v\n", v.traceFile, terr)
-		return exitFailed
-	}
+	traceErr := tracing.stop() // reported after the results are safe
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench: %v\n", err)
 		return exitFailed
@@ -107,6 +104,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 			fmt.Fprintf(header, "recommended: %v\n", spec.settings[rec.Best])
 		}
 		fmt.Fprintf(header, "results in %s (open %s)\n", outDir, filepath.Join(outDir, report.HTMLFile))
+	}
+	if traceErr != nil {
+		fmt.Fprintf(stderr, "raftbench: -trace-file %q: %v\n", v.traceFile, traceErr)
+		return exitFailed
 	}
 	if outcome.Interrupted {
 		fmt.Fprintf(stderr, "raftbench: interrupted: %d of %d trials finished and are written\n",

@@ -78,7 +78,7 @@ func (s *Scheduler) Live() int { return s.live }
 // everything already scheduled for this instant.
 func (s *Scheduler) Go(f func()) {
 	if s.broken.Load() {
-		runtime.Goexit()
+		return // the run is over; nothing new may start
 	}
 	t := &task{wake: make(chan struct{})}
 	s.live++
@@ -123,7 +123,7 @@ func (s *Scheduler) RunFor(d time.Duration) error {
 		return s.failure
 	}
 	s.halted = false
-	s.limit = s.now + d
+	s.limit = s.now + max(d, 0)
 	if next := s.dispatch(); next != nil {
 		s.current = next
 		next.wake <- struct{}{}
