@@ -36,7 +36,7 @@ const (
 	paperPersist    = 5 * time.Millisecond
 	paperLatencyDev = time.Millisecond
 	// paperTimerJitter models the real servers' timer and scheduling lag
-	// (the real-time runtime measures about 0.4ms on average, 1ms at most,
+	// (the real-time runtime's timers wake about 0.4ms late on average
 	// here). Without any, peers that time out in step stay in step, and the
 	// zero-width line splits its votes forever.
 	paperTimerJitter = time.Millisecond
