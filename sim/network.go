@@ -150,10 +150,10 @@ func (e *endpoint) AppendEntries(ctx context.Context, from, to int, args *raft.A
 	})
 }
 
-// call carries one RPC: request latency, the handler (run in the caller's
-// goroutine, at the target, at the request's arrival time), the fsync delay
-// if the handler persisted, and reply latency. Lost or undeliverable calls
-// return false when the RPC timeout expires, as labrpc does.
+// call carries one RPC: request latency, the handler (run at the target at
+// the request's arrival time), the fsync delay if the handler persisted, and
+// reply latency. Lost or undeliverable calls return false when the RPC
+// timeout expires, as labrpc does.
 func (n *network) call(src *incarnation, kind RPCKind, from, to, term int, handle func(*incarnation)) bool {
 	if src.dead.Load() {
 		return false // a crashed peer sends nothing
@@ -179,10 +179,26 @@ func (n *network) call(src *incarnation, kind RPCKind, from, to, term int, handl
 	if outcome != Replied {
 		return n.fail(kind, from, to, term, start, outcome)
 	}
-
+	if delay >= n.timeout {
+		// The caller gives up before the request arrives, but it still
+		// arrives: deliver it from a task of its own.
+		n.rt.Go(func() {
+			n.rt.Sleep(delay)
+			n.deliver(kind, from, to, term, start, handle, true)
+		})
+		return n.fail(kind, from, to, term, start, TimedOut)
+	}
 	n.rt.Sleep(delay)
+	return n.deliver(kind, from, to, term, start, handle, false)
+}
+
+// deliver runs a request that has just arrived and carries its reply back.
+// An abandoned request's caller has already given up: the handler runs, but
+// nothing goes back and nothing more is counted against the call.
+func (n *network) deliver(kind RPCKind, from, to, term int, start time.Duration, handle func(*incarnation), abandoned bool) bool {
 	n.mu.Lock()
 	target := n.current[to]
+	outcome := Replied
 	switch {
 	case target == nil:
 		outcome = TargetDown
@@ -196,15 +212,22 @@ func (n *network) call(src *incarnation, kind RPCKind, from, to, term int, handl
 	}
 	n.mu.Unlock()
 	if outcome != Replied {
+		if abandoned {
+			return false
+		}
 		return n.fail(kind, from, to, term, start, outcome)
 	}
 
 	handle(target)
+	if abandoned {
+		return false
+	}
 	if n.cfg.PersistDelay > 0 && n.stores[to].saveCount() != savesBefore {
 		n.rt.Sleep(n.cfg.PersistDelay)
 	}
 
 	n.mu.Lock()
+	var delay time.Duration
 	switch {
 	case target.dead.Load():
 		outcome = TargetDown // crashed before its reply left

@@ -1,10 +1,12 @@
 package sim
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/raftbench/raftbench/raft"
+	"github.com/raftbench/raftbench/sim/vtime"
 )
 
 func TestRestartReloadsPersistedState(t *testing.T) {
@@ -99,5 +101,45 @@ func TestStaleLogCannotWin(t *testing.T) {
 			t.Fatalf("seed %d: no leader", seed)
 		}
 		c.Stop()
+	}
+}
+
+// A request slower than the RPC timeout: the call fails at the timeout, and
+// the request still reaches its target at its arrival time.
+func TestRequestSlowerThanRPCTimeout(t *testing.T) {
+	ms := time.Millisecond
+	c, err := NewCluster(Config{Nodes: 3, Record: true,
+		Raft:    raft.Config{HeartbeatInterval: time.Second, ElectionTimeoutMin: 10 * time.Second, ElectionTimeoutMax: 10 * time.Second},
+		Network: Network{Latency: Constant{100 * ms}, RPCTimeout: 50 * ms}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	c.Start()
+	s := c.eng.(*vtime.Scheduler)
+	var ok bool
+	var returned time.Duration
+	s.Go(func() {
+		ep := &endpoint{n: c.net, inc: c.peers[0]}
+		reply := &raft.RequestVoteReply{}
+		ok = ep.RequestVote(context.Background(), 0, 1, &raft.RequestVoteArgs{Term: 5, CandidateId: 0}, reply)
+		returned = s.Now()
+	})
+	c.RunFor(300 * ms)
+	if ok || returned != 50*ms {
+		t.Fatalf("call returned %v at %v; want false at the 50ms timeout", ok, returned)
+	}
+	var voted time.Duration = -1
+	for _, e := range c.Events() {
+		if e.Kind == Vote && e.Peer == 1 && e.Term == 5 {
+			voted = e.At
+		}
+	}
+	if voted != 100*ms {
+		t.Fatalf("peer 1 voted at %v; want at the request's arrival, 100ms", voted)
+	}
+	st := c.Stats().RequestVote
+	if st.Sent != 1 || st.Delivered != 1 || st.Dropped != 1 || st.Replied != 0 {
+		t.Fatalf("RequestVote stats %+v; want 1 sent, 1 delivered, 1 dropped", st)
 	}
 }
