@@ -27,15 +27,16 @@ type settingJSON struct {
 
 func fromMs(x float64) time.Duration { return time.Duration(math.Round(x * float64(time.Millisecond))) }
 
-func latencyString(l sim.Latency) string {
-	if l == nil {
+// LatencyLabel is the setting's latency model in the form -latency takes.
+func (s Setting) LatencyLabel() string {
+	if s.Latency == nil {
 		return "0s"
 	}
-	return l.String()
+	return s.Latency.String()
 }
 
 func (s Setting) MarshalJSON() ([]byte, error) {
-	return json.Marshal(settingJSON{toMs(s.Interval), toMs(s.TimeoutMin), toMs(s.TimeoutMax), s.Nodes, latencyString(s.Latency), s.Loss, s.TimeoutSpec, s.Trials})
+	return json.Marshal(settingJSON{toMs(s.Interval), toMs(s.TimeoutMin), toMs(s.TimeoutMax), s.Nodes, s.LatencyLabel(), s.Loss, s.TimeoutSpec, s.Trials})
 }
 
 func (s *Setting) UnmarshalJSON(b []byte) error {
@@ -137,7 +138,7 @@ func WriteTrialsCSV(w io.Writer, o *Outcome) error {
 		for _, r := range rs {
 			row := []string{
 				strconv.Itoa(r.Point), strconv.Itoa(r.Trial), strconv.FormatUint(r.Seed, 10),
-				f(toMs(s.Interval)), f(toMs(s.TimeoutMin)), f(toMs(s.TimeoutMax)), strconv.Itoa(s.Nodes), latencyString(s.Latency), f(s.Loss),
+				f(toMs(s.Interval)), f(toMs(s.TimeoutMin)), f(toMs(s.TimeoutMax)), strconv.Itoa(s.Nodes), s.LatencyLabel(), f(s.Loss),
 				strconv.FormatBool(r.Converged), r.Failure, d(r.Elected), d(r.Stable), d(r.Heal), d(r.CrashOffset),
 				strconv.Itoa(r.Rounds), strconv.Itoa(r.FailedRounds), strconv.Itoa(r.SplitVotes),
 				f(toMs(r.Run)), f(toMs(r.Phase)),

@@ -105,30 +105,27 @@ func (s Setting) Validate(o Options) error {
 	if s.Nodes < 1 {
 		return fmt.Errorf("nodes is %d; want at least 1", s.Nodes)
 	}
-	if err := o.checkNodes(s.Nodes); err != nil {
+	if _, err := o.CheckNodes(s.Nodes); err != nil {
 		return err
 	}
 	return nil
 }
 
-// checkNodes says whether the scenario and the eligible count can work on a
-// cluster of n.
-func (o Options) checkNodes(n int) error {
+// CheckNodes says whether the scenario and the eligible count can work on a
+// cluster of n, and which of "nodes" and "eligible" is at fault if not.
+func (o Options) CheckNodes(n int) (field string, err error) {
 	if (o.Scenario == LeaderCrash || o.Scenario == Partition) && n < 3 {
-		return fmt.Errorf("nodes is %d; %s needs at least 3, or the peers left after the fault are no majority", n, o.Scenario)
+		return "nodes", fmt.Errorf("nodes is %d; %s needs at least 3, or the peers left after the fault are no majority", n, o.Scenario)
 	}
 	if o.Eligible > n {
-		return fmt.Errorf("eligible is %d but the cluster has %d nodes; want a majority, %d..%d (or 0 for all)", o.Eligible, n, n/2+1, n)
+		return "eligible", fmt.Errorf("eligible is %d but the cluster has %d nodes; want a majority, %d..%d (or 0 for all)", o.Eligible, n, n/2+1, n)
 	}
 	if o.Eligible > 0 && o.Eligible <= n/2 {
 		// Stale peers could then elect one of their own.
-		return fmt.Errorf("eligible is %d of %d nodes; want a majority, %d..%d, so that stale peers cannot win (or 0 for all)", o.Eligible, n, n/2+1, n)
+		return "eligible", fmt.Errorf("eligible is %d of %d nodes; want a majority, %d..%d, so that stale peers cannot win (or 0 for all)", o.Eligible, n, n/2+1, n)
 	}
-	return nil
+	return "", nil
 }
-
-// CheckNodes is checkNodes for callers that build settings one by one.
-func (o Options) CheckNodes(n int) error { return o.checkNodes(n) }
 
 // Validate checks the options that do not depend on a setting.
 func (o Options) Validate() error {

@@ -10,13 +10,15 @@ import (
 	"text/tabwriter"
 )
 
-// num prints a statistic with the given decimals, or "-" when missing.
-func num(x Number, decimals int) string {
+// Format prints a statistic with the given decimals, or "-" when missing.
+func (x Number) Format(decimals int) string {
 	if math.IsNaN(float64(x)) {
 		return "-"
 	}
 	return strconv.FormatFloat(float64(x), 'f', decimals, 64)
 }
+
+func num(x Number, decimals int) string { return x.Format(decimals) }
 
 func ci(d Dist) string {
 	if math.IsNaN(float64(d.P50Low)) {
@@ -67,7 +69,7 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 		fmt.Fprintf(&b, "  RPCs per second of run: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s); dropped calls per trial: mean %s\n",
 			num(p.AppendEntriesPerSec.Mean, 1), num(p.AppendEntriesPerSec.P99, 1),
 			num(p.RequestVotesPerSec.Mean, 1), num(p.RequestVotesPerSec.P99, 1), num(p.Dropped.Mean, 1))
-		fmt.Fprintf(&b, "  RPCs per %s: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s)\n\n", phaseName(sc),
+		fmt.Fprintf(&b, "  RPCs per %s: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s)\n\n", sc.PhaseName(),
 			num(p.PhaseAppendEntries.Mean, 1), num(p.PhaseAppendEntries.P99, 0),
 			num(p.PhaseRequestVotes.Mean, 1), num(p.PhaseRequestVotes.P99, 0))
 	}
@@ -75,11 +77,11 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 		b.WriteString("Overview (ms):\n")
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "interval\ttimeout\tnodes\tlatency\tloss\tconverged\t%s p50\tp99\t%s p50\tp99\tRV/%s\tsplit votes\tsteady RPC/s\tspurious/h\t\n",
-			electedLabel, stableLabel, phaseName(sc))
+			electedLabel, stableLabel, sc.PhaseName())
 		for _, p := range points {
 			s := p.Setting
 			fmt.Fprintf(tw, "%v\t%v..%v\t%d\t%v\t%g\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-				s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, latencyString(s.Latency), s.Loss, p.Converged, p.Trials,
+				s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, s.LatencyLabel(), s.Loss, p.Converged, p.Trials,
 				num(p.ElectedMs.P50, 1), num(p.ElectedMs.P99, 1), num(p.StableMs.P50, 1), num(p.StableMs.P99, 1),
 				num(p.PhaseRequestVotes.Mean, 1), num(p.SplitVotes.Mean, 2), num(p.SteadyRPCRate(), 1), num(p.SpuriousPerHour, 1))
 		}
@@ -89,7 +91,9 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 	return err
 }
 
-func phaseName(sc Scenario) string {
+// PhaseName names what a scenario's measured phase is, per which the phase
+// RPC counts are given ("failover" in leader-crash).
+func (sc Scenario) PhaseName() string {
 	switch sc {
 	case LeaderCrash:
 		return "failover"
@@ -129,7 +133,7 @@ func WriteSummaryCSV(w io.Writer, points []PointSummary) error {
 		s := p.Setting
 		e, st := p.ElectedMs, p.StableMs
 		row := []string{strconv.Itoa(p.Point), n(Number(toMs(s.Interval))), n(Number(toMs(s.TimeoutMin))), n(Number(toMs(s.TimeoutMax))),
-			strconv.Itoa(s.Nodes), latencyString(s.Latency), n(Number(s.Loss)), strconv.Itoa(p.Trials), strconv.Itoa(p.Converged),
+			strconv.Itoa(s.Nodes), s.LatencyLabel(), n(Number(s.Loss)), strconv.Itoa(p.Trials), strconv.Itoa(p.Converged),
 			n(e.P50), n(e.P50Low), n(e.P50High), n(e.P90), n(e.P99), n(e.Max), n(e.Mean),
 			n(st.P50), n(st.P50Low), n(st.P50High), n(st.P90), n(st.P99), n(st.Max), n(st.Mean),
 			n(p.HealMs.P50), n(p.HealMs.P99),

@@ -48,7 +48,7 @@ func (t Trial) startTrace(cfg *sim.Config) *trialSpan {
 			attribute.Float64("raftbench.timeout_min_ms", toMs(s.TimeoutMin)),
 			attribute.Float64("raftbench.timeout_max_ms", toMs(s.TimeoutMax)),
 			attribute.Int("raftbench.nodes", s.Nodes),
-			attribute.String("raftbench.latency", latencyString(s.Latency)),
+			attribute.String("raftbench.latency", s.LatencyLabel()),
 			attribute.Float64("raftbench.loss", s.Loss),
 			attribute.Int("raftbench.eligible", o.Eligible),
 			attribute.Float64("raftbench.persist_delay_ms", toMs(o.PersistDelay)),

@@ -150,14 +150,14 @@ func (run *runner) measure(w *watch) bool {
 
 // settle waits for a stable leader before a fault is injected and returns
 // it, its term and when it was elected.
-func (run *runner) settle() (leader, term int, electedAt time.Duration, ok bool) {
+func (run *runner) settle() (leader, term int, ok bool) {
 	w := newWatch(run.t.Setting.Nodes, 0, nil)
 	if !run.c.RunUntil(run.t.Options.Limit, w.observe) {
 		run.fail(fmt.Sprintf("no stable leader to inject the fault into within %v", run.t.Options.Limit))
-		return 0, 0, 0, false
+		return 0, 0, false
 	}
 	term = w.stableTerm
-	return w.leaderOf[term], term, w.leaderAt[term], true
+	return w.leaderOf[term], term, true
 }
 
 func (run *runner) coldStart() {
@@ -184,7 +184,7 @@ func (run *runner) quiet(term int, d time.Duration) {
 
 func (run *runner) leaderCrash() {
 	interval := run.t.Setting.Interval
-	leader, term, _, ok := run.settle()
+	leader, term, ok := run.settle()
 	if !ok {
 		return
 	}
@@ -221,7 +221,7 @@ func (run *runner) leaderCrash() {
 }
 
 func (run *runner) partition() {
-	leader, term, _, ok := run.settle()
+	leader, term, ok := run.settle()
 	if !ok {
 		return
 	}

@@ -15,9 +15,8 @@ type watch struct {
 	want    []bool // peers that must hear the leader; nil: all
 	nodes   int
 
-	candidates map[int]int // term -> candidates that started it
-	leaderOf   map[int]int // term -> leader
-	leaderAt   map[int]time.Duration
+	candidates map[int]int    // term -> candidates that started it
+	leaderOf   map[int]int    // term -> leader
 	heard      map[int][]bool // term -> peers that accepted its leader's heartbeat
 
 	elected, stable     bool
@@ -32,7 +31,6 @@ func newWatch(nodes, minTerm int, want []bool) *watch {
 		nodes:      nodes,
 		candidates: map[int]int{},
 		leaderOf:   map[int]int{},
-		leaderAt:   map[int]time.Duration{},
 		heard:      map[int][]bool{},
 	}
 }
@@ -47,7 +45,6 @@ func (w *watch) observe(e sim.Event) bool {
 		w.candidates[e.Term]++
 	case e.Kind == sim.StateChange && e.Role == raft.Leader:
 		w.leaderOf[e.Term] = e.Peer
-		w.leaderAt[e.Term] = e.At
 		if !w.elected {
 			w.elected, w.electedAt = true, e.At
 		}

@@ -93,12 +93,7 @@ func Percentiles(in Input, m Metric) (*plot.Plot, error) {
 			func(d bench.Dist) bench.Number { return d.P90 },
 			func(d bench.Dist) bench.Number { return d.P99 },
 		} {
-			var pts plotter.XYs
-			for _, i := range s.points {
-				if v := float64(q(m.dist(in.Points[i]))); !math.IsNaN(v) {
-					pts = append(pts, plotter.XY{X: toMs(in.Points[i].Setting.Interval), Y: v})
-				}
-			}
+			pts := in.againstInterval(s, func(p bench.PointSummary) float64 { return float64(q(m.dist(p))) })
 			if len(pts) == 0 {
 				continue
 			}
@@ -117,19 +112,26 @@ func Percentiles(in Input, m Metric) (*plot.Plot, error) {
 	return p, nil
 }
 
-// againstInterval draws, per series, one solid and one dashed line.
-func againstInterval(in Input, title, yLabel, solidName, dashedName string, solid, dashed func(bench.PointSummary) float64) (*plot.Plot, error) {
+// againstInterval is a series' value at each of its heartbeat intervals, in
+// ms, leaving out settings where the value is missing.
+func (in Input) againstInterval(s series, value func(bench.PointSummary) float64) plotter.XYs {
+	var pts plotter.XYs
+	for _, i := range s.points {
+		if v := value(in.Points[i]); !math.IsNaN(v) {
+			pts = append(pts, plotter.XY{X: toMs(in.Points[i].Setting.Interval), Y: v})
+		}
+	}
+	return pts
+}
+
+// solidAndDashed draws, per series, one solid and one dashed line.
+func solidAndDashed(in Input, title, yLabel, solidName, dashedName string, solid, dashed func(bench.PointSummary) float64) (*plot.Plot, error) {
 	p := newPlot(title, "heartbeat interval (ms)", yLabel)
 	p.Legend.Left = false
 	p.Y.Min = 0 // counts and rates read honestly only from zero
 	for si, s := range in.series() {
 		for k, f := range []func(bench.PointSummary) float64{solid, dashed} {
-			var pts plotter.XYs
-			for _, i := range s.points {
-				if v := f(in.Points[i]); !math.IsNaN(v) {
-					pts = append(pts, plotter.XY{X: toMs(in.Points[i].Setting.Interval), Y: v})
-				}
-			}
+			pts := in.againstInterval(s, f)
 			if len(pts) == 0 {
 				continue
 			}
@@ -158,7 +160,7 @@ func againstInterval(in Input, title, yLabel, solidName, dashedName string, soli
 // RPCRates draws the fault-free (steady-state) AppendEntries and RequestVote
 // rates of the whole cluster against the heartbeat interval.
 func RPCRates(in Input) (*plot.Plot, error) {
-	return againstInterval(in, "RPC rate with no faults (whole cluster)", "RPCs per second",
+	return solidAndDashed(in, "RPC rate with no faults (whole cluster)", "RPCs per second",
 		"AppendEntries", "RequestVote",
 		func(p bench.PointSummary) float64 { return float64(p.QuietAppendEntriesPerSec) },
 		func(p bench.PointSummary) float64 { return float64(p.QuietRequestVotesPerSec) })
@@ -167,7 +169,7 @@ func RPCRates(in Input) (*plot.Plot, error) {
 // RPCsPerPhase draws the mean AppendEntries and RequestVote RPCs sent during
 // the measured phase (per failover in leader-crash) against the interval.
 func RPCsPerPhase(in Input, phase string) (*plot.Plot, error) {
-	return againstInterval(in, "RPCs per "+phase+" (mean)", "RPCs", "AppendEntries", "RequestVote",
+	return solidAndDashed(in, "RPCs per "+phase+" (mean)", "RPCs", "AppendEntries", "RequestVote",
 		func(p bench.PointSummary) float64 { return float64(p.PhaseAppendEntries.Mean) },
 		func(p bench.PointSummary) float64 { return float64(p.PhaseRequestVotes.Mean) })
 }

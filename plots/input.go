@@ -77,11 +77,7 @@ type seriesKey struct {
 }
 
 func keyOf(s bench.Setting) seriesKey {
-	lat := "0s"
-	if s.Latency != nil {
-		lat = s.Latency.String()
-	}
-	return seriesKey{s.TimeoutLabel(), s.Nodes, lat, s.Loss}
+	return seriesKey{s.TimeoutLabel(), s.Nodes, s.LatencyLabel(), s.Loss}
 }
 
 // Series groups the settings into lines against the heartbeat interval, in

@@ -32,7 +32,7 @@ func (rf *Raft) startElection(term int) {
 	if rf.contextLostLocked(Candidate, term) {
 		return
 	}
-	round := &electionRound{term: term, votes: 1} // our own vote
+	round := &electionRound{votes: 1} // our own vote
 	round.ctx, round.span = rf.trace.start(context.Background(), "startElection", trace.SpanKindInternal)
 	if round.span.IsRecording() {
 		round.span.SetAttributes(attrCandidate.Int(rf.me), attrTerm.Int(term), attrNeeded.Int(rf.peers/2+1))

@@ -27,13 +27,14 @@ func (rf *Raft) startReplication(term int) bool {
 	}
 	round := &replicationRound{pending: rf.peers - 1}
 	round.ctx, round.span = rf.trace.start(context.Background(), "startReplication", trace.SpanKindInternal)
-	if round.span.IsRecording() {
+	round.traced = round.span.IsRecording()
+	if round.traced {
 		round.span.SetAttributes(attrLeader.Int(rf.me), attrTerm.Int(term), attrPeersAsked.Int(rf.peers-1))
+		if round.pending == 0 {
+			rf.trace.end(round.span) // a one-peer cluster has no one to send to
+		}
 	}
 	rf.observer.HeartbeatRound(rf.me, term)
-	if round.pending == 0 {
-		rf.trace.end(round.span) // a one-peer cluster has no one to send to
-	}
 	args := &AppendEntriesArgs{Term: term, LeaderId: rf.me}
 	for peer := 0; peer < rf.peers; peer++ {
 		if peer == rf.me {
@@ -48,23 +49,19 @@ func (rf *Raft) startReplication(term int) bool {
 // term in the reply means a newer leader may exist, so step down.
 func (rf *Raft) replicateToPeer(peer int, args *AppendEntriesArgs, round *replicationRound) {
 	if rf.killed() {
-		rf.mu.Lock()
-		rf.replicationDoneLocked(round)
-		rf.mu.Unlock()
+		rf.replicationDone(round)
 		return // a crashed peer sends nothing
 	}
 	ctx, span := rf.trace.start(round.ctx, "replicateToPeer", trace.SpanKindClient)
 	if span.IsRecording() {
 		span.SetAttributes(attrLeader.Int(rf.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
+		// Deferred first so the spans end even if the runtime stops this
+		// goroutine while the RPC is in flight.
+		defer func() {
+			rf.trace.end(span)
+			rf.replicationDone(round)
+		}()
 	}
-	// Deferred first so the spans end even if the runtime stops this
-	// goroutine while the RPC is in flight.
-	defer func() {
-		rf.trace.end(span)
-		rf.mu.Lock()
-		rf.replicationDoneLocked(round)
-		rf.mu.Unlock()
-	}()
 	reply := &AppendEntriesReply{}
 	ok := rf.sendAppendEntries(ctx, peer, args, reply)
 

@@ -90,7 +90,6 @@ var noSpan = trace.SpanFromContext(context.Background())
 // electionRound is one startElection's state, shared by its
 // askVoteFromPeer calls under rf.mu.
 type electionRound struct {
-	term    int
 	votes   int
 	replies int
 	done    bool
@@ -114,14 +113,22 @@ func (rf *Raft) finishRoundLocked(round *electionRound, outcome string) {
 }
 
 // replicationRound groups one startReplication's replicateToPeer spans and
-// ends when the last of them does.
+// ends when the last of them does. Untraced rounds keep no count, so the
+// heartbeat path takes no extra lock when tracing is off.
 type replicationRound struct {
-	pending int
+	traced  bool
+	pending int // replicateToPeer calls still running; guarded by rf.mu
 	ctx     context.Context
 	span    trace.Span
 }
 
-func (rf *Raft) replicationDoneLocked(round *replicationRound) {
+// replicationDone counts one replicateToPeer of a traced round as finished.
+func (rf *Raft) replicationDone(round *replicationRound) {
+	if !round.traced {
+		return
+	}
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
 	round.pending--
 	if round.pending == 0 {
 		rf.trace.end(round.span)

@@ -123,7 +123,7 @@ func (b *builder) charts() ([]section, error) {
 	if err != nil {
 		return nil, err
 	}
-	phase, err := plots.RPCsPerPhase(b.in, phaseName(sc))
+	phase, err := plots.RPCsPerPhase(b.in, sc.PhaseName())
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (b *builder) charts() ([]section, error) {
 	}
 	out = append(out, section{Heading: "RPC cost", Images: []image{
 		{File: rateFile, Alt: "RPC rate", Caption: "How to read: the whole cluster's AppendEntries (solid) and RequestVote (dashed) RPCs per second while nothing fails. Heartbeats cost (nodes - 1) / interval; RequestVote above zero means spurious elections."},
-		{File: phaseFile, Alt: "RPCs per " + phaseName(sc), Caption: fmt.Sprintf("How to read: mean RPCs sent during one %s. RequestVote above nodes - 1 means more than one election round (split votes or lost votes).", phaseName(sc))},
+		{File: phaseFile, Alt: "RPCs per " + sc.PhaseName(), Caption: fmt.Sprintf("How to read: mean RPCs sent during one %s. RequestVote above nodes - 1 means more than one election round (split votes or lost votes).", sc.PhaseName())},
 	}})
 
 	groups, names := b.networks()
@@ -201,16 +201,6 @@ func logNote(logX bool) string {
 	return ""
 }
 
-func phaseName(sc bench.Scenario) string {
-	switch sc {
-	case bench.LeaderCrash:
-		return "failover"
-	case bench.Partition:
-		return "partition"
-	}
-	return "cold start"
-}
-
 // timeline re-simulates the slowest trial of the recommended setting (or,
 // with no recommendation, of the fastest setting) and draws it.
 func (b *builder) timeline() (*section, error) {
@@ -273,13 +263,9 @@ func timelineEnd(events []sim.Event, st bench.Setting) time.Duration {
 
 // ReplayCommand is the raftbench command line that reruns one trial.
 func ReplayCommand(st bench.Setting, o bench.Options, seed uint64) string {
-	lat := "0s"
-	if st.Latency != nil {
-		lat = st.Latency.String()
-	}
 	args := []string{"raftbench", "replay", "-scenario", string(o.Scenario),
 		"-interval", st.Interval.String(), "-election-timeout", fmt.Sprintf("%v..%v", st.TimeoutMin, st.TimeoutMax),
-		"-nodes", fmt.Sprint(st.Nodes), "-latency", lat, "-loss", fmt.Sprint(st.Loss)}
+		"-nodes", fmt.Sprint(st.Nodes), "-latency", st.LatencyLabel(), "-loss", fmt.Sprint(st.Loss)}
 	add := func(flag string, d time.Duration, def time.Duration) {
 		if d != def {
 			args = append(args, flag, d.String())

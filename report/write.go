@@ -91,12 +91,7 @@ func (b *builder) save(p *plot.Plot, name string) (string, error) {
 	return name + ".png", nil
 }
 
-func num(x bench.Number, decimals int) string {
-	if math.IsNaN(float64(x)) {
-		return "-"
-	}
-	return fmt.Sprintf("%.*f", decimals, float64(x))
-}
+func num(x bench.Number, decimals int) string { return x.Format(decimals) }
 
 func (b *builder) build() (*document, error) {
 	s := b.run.Summary
@@ -274,10 +269,7 @@ func (b *builder) settingsTable() *table {
 		stable + " p50 (95% CI)", stable + " p99", elected + " p99", "RPC/s", "spurious/h", "verdict"}}
 	for i, p := range b.in.Points {
 		st := p.Setting
-		lat := "0s"
-		if st.Latency != nil {
-			lat = st.Latency.String()
-		}
+		lat := st.LatencyLabel()
 		verdict := "within limits"
 		switch {
 		case i == b.rec.Best:

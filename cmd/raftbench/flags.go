@@ -238,12 +238,12 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 		for _, tr := range spec.timeouts {
 			lo, hi := tr.resolve(iv)
 			for _, n := range nodes {
-				if err := o.CheckNodes(n); err != nil {
-					flag, value := "nodes", v.nodes
-					if strings.HasPrefix(err.Error(), "eligible") {
-						flag, value = "eligible", fmt.Sprint(v.eligible)
+				if field, err := o.CheckNodes(n); err != nil {
+					value := v.nodes
+					if field == "eligible" {
+						value = fmt.Sprint(v.eligible)
 					}
-					return nil, flagError(flag, value, err)
+					return nil, flagError(field, value, err)
 				}
 				for _, lat := range latencies {
 					for _, loss := range losses {

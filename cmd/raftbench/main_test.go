@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -194,7 +195,7 @@ func TestBinaryEndToEnd(t *testing.T) {
 	}
 	// Replay a trial from its CSV row and check it reports the same downtime.
 	row := rows[1+45] // point 1, trial 15
-	col := func(name string) string { return row[slicesIndex(rows[0], name)] }
+	col := func(name string) string { return row[slices.Index(rows[0], name)] }
 	replay := exec.Command(bin, "replay", "-interval", col("interval_ms")+"ms", "-seed", col("seed"))
 	replay.Dir = work
 	rout, err := replay.CombinedOutput()
@@ -262,13 +263,4 @@ func TestPresetRuns(t *testing.T) {
 	if spec.totalTrials() != 5100 || spec.settings[0].Trials != 100 || spec.options.Eligible != 3 || spec.options.PersistDelay != 5*ms {
 		t.Fatalf("raft-paper: %d trials, first line %d, eligible %d, persist %v", spec.totalTrials(), spec.settings[0].Trials, spec.options.Eligible, spec.options.PersistDelay)
 	}
-}
-
-func slicesIndex(xs []string, x string) int {
-	for i, v := range xs {
-		if v == x {
-			return i
-		}
-	}
-	return -1
 }
