@@ -54,24 +54,25 @@ func (s *Setting) UnmarshalJSON(b []byte) error {
 
 // optionsJSON is Options as result files hold them.
 type optionsJSON struct {
-	Scenario       Scenario `json:"scenario"`
-	Trials         int      `json:"trials"`
-	Seed           uint64   `json:"seed"`
-	Parallel       int      `json:"parallel"`
-	Runtime        string   `json:"runtime"`
-	Eligible       int      `json:"eligible"`
-	BootSkewMs     float64  `json:"boot_skew_ms"`
-	DurationMs     float64  `json:"duration_ms"`
-	QuietMs        float64  `json:"quiet_ms"`
-	LimitMs        float64  `json:"limit_ms"`
-	PersistDelayMs float64  `json:"persist_delay_ms"`
-	RPCTimeoutMs   float64  `json:"rpc_timeout_ms"`
-	TimerJitterMs  float64  `json:"timer_jitter_ms"`
+	Scenario      Scenario `json:"scenario"`
+	Trials        int      `json:"trials"`
+	Seed          uint64   `json:"seed"`
+	Parallel      int      `json:"parallel"`
+	Runtime       string   `json:"runtime"`
+	Eligible      int      `json:"eligible"`
+	BootSkewMs    float64  `json:"boot_skew_ms"`
+	DurationMs    float64  `json:"duration_ms"`
+	QuietMs       float64  `json:"quiet_ms"`
+	LimitMs       float64  `json:"limit_ms"`
+	Fsync         string   `json:"fsync"`
+	RPCTimeoutMs  float64  `json:"rpc_timeout_ms"`
+	TimerJitterMs float64  `json:"timer_jitter_ms"`
+	ResolutionMs  float64  `json:"timeout_resolution_ms"`
 }
 
 func (o Options) MarshalJSON() ([]byte, error) {
 	return json.Marshal(optionsJSON{o.Scenario, o.Trials, o.Seed, o.Parallel, o.Runtime.String(), o.Eligible,
-		toMs(o.BootSkew), toMs(o.Duration), toMs(o.Quiet), toMs(o.Limit), toMs(o.PersistDelay), toMs(o.RPCTimeout), toMs(o.TimerJitter)})
+		toMs(o.BootSkew), toMs(o.Duration), toMs(o.Quiet), toMs(o.Limit), o.FsyncLabel(), toMs(o.RPCTimeout), toMs(o.TimerJitter), toMs(o.TimeoutResolution)})
 }
 
 func (o *Options) UnmarshalJSON(b []byte) error {
@@ -83,9 +84,18 @@ func (o *Options) UnmarshalJSON(b []byte) error {
 	if j.Runtime == sim.Realtime.String() {
 		rt = sim.Realtime
 	}
+	var fsync sim.Latency
+	if j.Fsync != "" && j.Fsync != "0s" {
+		f, err := sim.ParseLatency(j.Fsync)
+		if err != nil {
+			return fmt.Errorf("options: fsync: %w", err)
+		}
+		fsync = f
+	}
 	*o = Options{Scenario: j.Scenario, Trials: j.Trials, Seed: j.Seed, Parallel: j.Parallel, Runtime: rt, Eligible: j.Eligible,
 		BootSkew: fromMs(j.BootSkewMs), Duration: fromMs(j.DurationMs), Quiet: fromMs(j.QuietMs), Limit: fromMs(j.LimitMs),
-		PersistDelay: fromMs(j.PersistDelayMs), RPCTimeout: fromMs(j.RPCTimeoutMs), TimerJitter: fromMs(j.TimerJitterMs)}
+		Fsync: fsync, RPCTimeout: fromMs(j.RPCTimeoutMs), TimerJitter: fromMs(j.TimerJitterMs),
+		TimeoutResolution: fromMs(j.ResolutionMs)}
 	return nil
 }
 

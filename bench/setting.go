@@ -45,9 +45,10 @@ func (s Setting) String() string {
 		s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, s.Latency, s.Loss)
 }
 
-// Raft is the peers' configuration for this setting.
-func (s Setting) Raft() raft.Config {
-	return raft.Config{HeartbeatInterval: s.Interval, ElectionTimeoutMin: s.TimeoutMin, ElectionTimeoutMax: s.TimeoutMax}
+// Raft is the peers' configuration for this setting under o.
+func (s Setting) Raft(o Options) raft.Config {
+	return raft.Config{HeartbeatInterval: s.Interval, ElectionTimeoutMin: s.TimeoutMin, ElectionTimeoutMax: s.TimeoutMax,
+		ElectionTimeoutResolution: o.TimeoutResolution}
 }
 
 // Options are what every trial of a run shares.
@@ -70,15 +71,28 @@ type Options struct {
 	Quiet time.Duration
 	// Limit bounds each wait of a trial (for a leader, for stability); a
 	// trial that does not converge within it is recorded as not converged.
-	Limit        time.Duration
-	PersistDelay time.Duration
-	RPCTimeout   time.Duration
+	Limit time.Duration
+	// Fsync is how long one write of a peer's term and vote takes (nil:
+	// instant); see sim.Config.Fsync for where it is paid.
+	Fsync      sim.Latency
+	RPCTimeout time.Duration
 	// TimerJitter lets peers' timers fire up to this late (see sim.Config).
 	TimerJitter time.Duration
+	// TimeoutResolution draws election timeouts in whole steps of this size
+	// (see raft.Config.ElectionTimeoutResolution; 0: any nanosecond).
+	TimeoutResolution time.Duration
 	// Trace, if not nil, records spans for the first TraceTrials trials of
 	// every setting. Not part of result files: it changes no result.
 	Trace       *TraceConfig
 	TraceTrials int
+}
+
+// FsyncLabel is the fsync model as the -fsync flag takes it ("0s": instant).
+func (o Options) FsyncLabel() string {
+	if o.Fsync == nil {
+		return "0s"
+	}
+	return o.Fsync.String()
 }
 
 // DefaultOptions are the CLI's defaults.
@@ -96,7 +110,7 @@ func DefaultOptions() Options {
 
 // Validate checks a setting against the options it will run with.
 func (s Setting) Validate(o Options) error {
-	if err := s.Raft().Validate(); err != nil {
+	if err := s.Raft(o).Validate(); err != nil {
 		return err
 	}
 	if s.Trials < 0 {
@@ -144,12 +158,17 @@ func (o Options) Validate() error {
 		return fmt.Errorf("quiet is %v; want 0 or more", o.Quiet)
 	case o.Limit <= 0:
 		return fmt.Errorf("limit is %v; want a positive duration such as 30s", o.Limit)
-	case o.PersistDelay < 0:
-		return fmt.Errorf("persist-delay is %v; want 0 or more", o.PersistDelay)
+	case o.TimeoutResolution < 0:
+		return fmt.Errorf("timeout-resolution is %v; want 0 or a step such as 1ms", o.TimeoutResolution)
 	case o.TimerJitter < 0:
 		return fmt.Errorf("timer-jitter is %v; want 0 or more", o.TimerJitter)
 	case o.RPCTimeout < 0:
 		return fmt.Errorf("rpc-timeout is %v; want 0 (default) or more", o.RPCTimeout)
+	}
+	if o.Fsync != nil {
+		if err := o.Fsync.Validate(); err != nil {
+			return fmt.Errorf("fsync: %w", err)
+		}
 	}
 	if _, err := ParseScenario(string(o.Scenario)); err != nil {
 		return err

@@ -147,7 +147,7 @@ func TestSettingJSONRoundTrip(t *testing.T) {
 		}
 	}
 	o := DefaultOptions()
-	o.Runtime, o.Eligible, o.PersistDelay = sim.Realtime, 3, 7*ms
+	o.Runtime, o.Eligible, o.Fsync = sim.Realtime, 3, sim.Normal{Mean: 7 * ms, StdDev: ms}
 	b, _ := json.Marshal(o)
 	var back Options
 	if err := json.Unmarshal(b, &back); err != nil || back != o {

@@ -51,7 +51,7 @@ func (t Trial) startTrace(cfg *sim.Config) *trialSpan {
 			attribute.String("raftbench.latency", s.LatencyLabel()),
 			attribute.Float64("raftbench.loss", s.Loss),
 			attribute.Int("raftbench.eligible", o.Eligible),
-			attribute.Float64("raftbench.persist_delay_ms", toMs(o.PersistDelay)),
+			attribute.String("raftbench.fsync", o.FsyncLabel()),
 			attribute.String("raftbench.runtime", o.Runtime.String()),
 		))
 	ts := &trialSpan{span: span, epoch: epoch}

@@ -15,6 +15,11 @@ type Config struct {
 	// from [ElectionTimeoutMin, ElectionTimeoutMax].
 	ElectionTimeoutMin time.Duration
 	ElectionTimeoutMax time.Duration
+	// ElectionTimeoutResolution, if not zero, draws the timeout in whole
+	// steps of this size: LogCabin draws whole milliseconds, so its
+	// "150-151ms" range is 150ms or 151ms, never anything between. Zero
+	// draws any nanosecond of the range (as hashicorp/raft does).
+	ElectionTimeoutResolution time.Duration
 }
 
 // DefaultConfig follows the Raft paper's rule of thumb for a LAN: heartbeat
@@ -42,6 +47,9 @@ func (c Config) Validate() error {
 	if c.ElectionTimeoutMax < c.ElectionTimeoutMin {
 		return fmt.Errorf("raft config: ElectionTimeoutMax (%v) is below ElectionTimeoutMin (%v); want Min <= Max",
 			c.ElectionTimeoutMax, c.ElectionTimeoutMin)
+	}
+	if c.ElectionTimeoutResolution < 0 {
+		return fmt.Errorf("raft config: ElectionTimeoutResolution is %v; want 0 (any nanosecond) or a step such as 1ms", c.ElectionTimeoutResolution)
 	}
 	return nil
 }

@@ -12,13 +12,15 @@ func TestConfigValidate(t *testing.T) {
 		cfg  Config
 		want string // "" means valid
 	}{
-		{Config{75 * ms, 150 * ms, 300 * ms}, ""},
-		{Config{75 * ms, 150 * ms, 150 * ms}, ""},
-		{Config{0, 150 * ms, 300 * ms}, "HeartbeatInterval is 0s"},
-		{Config{-ms, 150 * ms, 300 * ms}, "HeartbeatInterval is -1ms"},
-		{Config{75 * ms, 0, 300 * ms}, "ElectionTimeoutMin is 0s"},
-		{Config{75 * ms, 150 * ms, -ms}, "ElectionTimeoutMax is -1ms"},
-		{Config{75 * ms, 300 * ms, 150 * ms}, "ElectionTimeoutMax (150ms) is below ElectionTimeoutMin (300ms)"},
+		{Config{75 * ms, 150 * ms, 300 * ms, 0}, ""},
+		{Config{75 * ms, 150 * ms, 150 * ms, 0}, ""},
+		{Config{0, 150 * ms, 300 * ms, 0}, "HeartbeatInterval is 0s"},
+		{Config{-ms, 150 * ms, 300 * ms, 0}, "HeartbeatInterval is -1ms"},
+		{Config{75 * ms, 0, 300 * ms, 0}, "ElectionTimeoutMin is 0s"},
+		{Config{75 * ms, 150 * ms, -ms, 0}, "ElectionTimeoutMax is -1ms"},
+		{Config{75 * ms, 300 * ms, 150 * ms, 0}, "ElectionTimeoutMax (150ms) is below ElectionTimeoutMin (300ms)"},
+		{Config{75 * ms, 150 * ms, 300 * ms, -ms}, "ElectionTimeoutResolution is -1ms"},
+		{Config{75 * ms, 150 * ms, 151 * ms, ms}, ""},
 	}
 	for _, tc := range cases {
 		err := tc.cfg.Validate()
@@ -33,10 +35,10 @@ func TestConfigValidate(t *testing.T) {
 
 func TestConfigWarnings(t *testing.T) {
 	ms := time.Millisecond
-	if w := (Config{75 * ms, 150 * ms, 300 * ms}).Warnings(); len(w) != 0 {
+	if w := (Config{75 * ms, 150 * ms, 300 * ms, 0}).Warnings(); len(w) != 0 {
 		t.Errorf("sane config warned: %v", w)
 	}
-	w := (Config{150 * ms, 150 * ms, 300 * ms}).Warnings()
+	w := (Config{150 * ms, 150 * ms, 300 * ms, 0}).Warnings()
 	if len(w) != 1 || !strings.Contains(w[0], "HeartbeatInterval (150ms) is not below ElectionTimeoutMin (150ms)") {
 		t.Errorf("heartbeat = min timeout: warnings %v", w)
 	}

@@ -13,9 +13,12 @@ func (rf *Raft) electionTicker() {
 	for !rf.killed() {
 		rf.mu.Lock()
 		if rf.role != Leader && rf.isElectionTimeoutLocked() {
+			// The next timeout counts from the moment the candidacy starts,
+			// before becomeCandidateLocked writes the new term to disk (as
+			// LogCabin does): a slow write must not delay the next round.
+			rf.resetElectionTimerLocked()
 			rf.becomeCandidateLocked()
 			term := rf.currentTerm
-			rf.resetElectionTimerLocked()
 			rf.rt.Go(func() { rf.startElection(term) })
 		}
 		wait := rf.untilNextTimerCheckLocked()
@@ -145,9 +148,12 @@ func (rf *Raft) RequestVote(ctx context.Context, args *RequestVoteArgs, reply *R
 	if !candidateLog.atLeastAsUpToDate(rf.lastLog) {
 		return
 	}
+	// The timer restarts before the vote is written, after any write of a
+	// newer term above: with writes that take time (package sim), that is
+	// when LogCabin restarts it.
+	rf.resetElectionTimerLocked()
 	rf.votedFor = args.CandidateId
 	rf.persistLocked()
-	rf.resetElectionTimerLocked()
 	reply.VoteGranted = true
 	rf.observer.VoteGranted(rf.me, rf.currentTerm, args.CandidateId)
 }

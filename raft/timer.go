@@ -3,11 +3,16 @@ package raft
 import "time"
 
 // resetElectionTimerLocked restarts the election timer with a fresh timeout
-// drawn uniformly from [ElectionTimeoutMin, ElectionTimeoutMax].
+// drawn uniformly from [ElectionTimeoutMin, ElectionTimeoutMax], in steps of
+// ElectionTimeoutResolution if it is set.
 func (rf *Raft) resetElectionTimerLocked() {
 	rf.electionStart = rf.rt.Now()
 	spread := int64(rf.cfg.ElectionTimeoutMax - rf.cfg.ElectionTimeoutMin)
-	rf.electionTimeout = rf.cfg.ElectionTimeoutMin + time.Duration(rf.rt.Int64N(spread+1))
+	step := int64(1)
+	if r := int64(rf.cfg.ElectionTimeoutResolution); r > 0 {
+		step = r
+	}
+	rf.electionTimeout = rf.cfg.ElectionTimeoutMin + time.Duration(rf.rt.Int64N(spread/step+1)*step)
 }
 
 // isElectionTimeoutLocked reports whether the election timer has run out.

@@ -272,7 +272,9 @@ func ReplayCommand(st bench.Setting, o bench.Options, seed uint64) string {
 		}
 	}
 	def := bench.DefaultOptions()
-	add("-persist-delay", o.PersistDelay, 0)
+	if o.Fsync != nil {
+		args = append(args, "-fsync", o.FsyncLabel())
+	}
 	add("-rpc-timeout", o.RPCTimeout, 0)
 	add("-timer-jitter", o.TimerJitter, 0)
 	add("-boot-skew", o.BootSkew, 0)

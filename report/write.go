@@ -158,8 +158,8 @@ func (b *builder) networkParas() []string {
 		rpcTimeout = sim.DefaultRPCTimeout
 	}
 	paras := []string{
-		fmt.Sprintf("One-way latency: %s. Message loss: %s. Cluster size: %s nodes. Persist (fsync) delay before a vote reply: %v. RPC timeout: %v.",
-			strings.Join(lats, "; "), strings.Join(losses, ", "), strings.Join(nodes, ", "), o.PersistDelay, rpcTimeout),
+		fmt.Sprintf("One-way latency: %s. Message loss: %s. Cluster size: %s nodes. Each write of a peer's term and vote (fsync, paid by a candidate before it asks for votes, by a voter before it grants, by a peer adopting a newer term before it answers; the peer does nothing else meanwhile): %s. RPC timeout: %v.",
+			strings.Join(lats, "; "), strings.Join(losses, ", "), strings.Join(nodes, ", "), o.FsyncLabel(), rpcTimeout),
 	}
 	if o.TimerJitter > 0 {
 		paras = append(paras, fmt.Sprintf("Peer timers fire up to %v late, uniformly at random, as operating-system timers do.", o.TimerJitter))

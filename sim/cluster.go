@@ -38,6 +38,11 @@ type Config struct {
 	// Watchdog is how long, in wall time, a virtual-time run may go without
 	// any event before it fails as stuck (zero: vtime.DefaultWatchdog).
 	Watchdog time.Duration
+	// Fsync is how long one write of a peer's persistent state (currentTerm,
+	// votedFor) takes: a candidate's before its RequestVotes go out, a
+	// voter's before it grants, any peer's that adopts a higher term before
+	// it answers. Writes block the peer (see peerRuntime). Nil: instant.
+	Fsync Latency
 	// TimerJitter makes every wait of a peer (election timer, heartbeat
 	// interval) last up to this much longer, uniformly at random, as an
 	// operating system's timer and scheduling lag does. Zero (the default)
@@ -88,6 +93,11 @@ func (c *Config) validate() error {
 			return fmt.Errorf("sim config: BootDelays[%d] is %v; want 0 or more", i, d)
 		}
 	}
+	if c.Fsync != nil {
+		if err := c.Fsync.Validate(); err != nil {
+			return fmt.Errorf("sim config: Fsync: %w", err)
+		}
+	}
 	if c.TimerJitter < 0 {
 		return fmt.Errorf("sim config: TimerJitter is %v; want 0 or more", c.TimerJitter)
 	}
@@ -103,15 +113,17 @@ type incarnation struct {
 	rf        *raft.Raft
 	dead      atomic.Bool
 	persister *persister
+	clock     *peerRuntime
 }
 
 // Cluster is a set of Raft peers on a simulated network.
 type Cluster struct {
-	cfg         Config
-	eng         engine
-	peerRuntime raft.Runtime // eng, or eng with timer jitter
-	net         *network
-	mon         *monitor
+	cfg        Config
+	eng        engine
+	peerTimers raft.Runtime // eng, or eng with timer jitter
+	fsync      *fsyncModel
+	net        *network
+	mon        *monitor
 
 	mu      sync.Mutex // guards peers and the driver's flags
 	peers   []*incarnation
@@ -140,9 +152,10 @@ func NewCluster(cfg Config) (*Cluster, error) {
 	case Realtime:
 		c.eng = newRealtime(cfg.Seed)
 	}
-	c.peerRuntime = c.eng
+	c.peerTimers = c.eng
+	c.fsync = &fsyncModel{model: cfg.Fsync, rng: rand.New(rand.NewPCG(cfg.Seed^0xbb67ae8584caa73b, cfg.Seed+3))}
 	if cfg.TimerJitter > 0 {
-		c.peerRuntime = &jitteryRuntime{Runtime: c.eng, jitter: cfg.TimerJitter,
+		c.peerTimers = &jitteryRuntime{Runtime: c.eng, jitter: cfg.TimerJitter,
 			rng: rand.New(rand.NewPCG(cfg.Seed^0x3c6ef372fe94f82b, cfg.Seed+2))}
 	}
 	c.mon = newMonitor(cfg.Nodes, c.eng.Halt)
@@ -197,13 +210,16 @@ func (c *Cluster) Start() {
 }
 
 func (c *Cluster) bootLocked(i int) {
-	inc := &incarnation{id: i, persister: &persister{s: c.net.stores[i]}}
+	disk := c.net.stores[i]
+	inc := &incarnation{id: i,
+		persister: &persister{s: disk, fsync: c.fsync, clock: c.eng},
+		clock:     &peerRuntime{timers: c.peerTimers, eng: c.eng, disk: disk}}
 	var last raft.LogPosition
 	if len(c.cfg.LastLog) > 0 {
 		last = c.cfg.LastLog[i]
 	}
 	rf, err := raft.Make(i, c.cfg.Nodes, c.cfg.Raft, raft.Deps{
-		Runtime:   c.peerRuntime,
+		Runtime:   inc.clock,
 		Transport: &endpoint{n: c.net, inc: inc},
 		Persister: inc.persister,
 		Observer:  &observer{c: c, inc: inc},
@@ -513,7 +529,7 @@ func (o *observer) StateChanged(peer, term int, role raft.Role) {
 	if o.inc.dead.Load() {
 		return
 	}
-	now := o.c.eng.Now()
+	now := o.inc.clock.Now()
 	o.c.mon.stateChanged(now, peer, term, role)
 	o.c.emit(Event{At: now, Kind: StateChange, Peer: peer, Term: term, Role: role})
 }
@@ -522,7 +538,7 @@ func (o *observer) VoteGranted(peer, term, candidate int) {
 	if o.inc.dead.Load() {
 		return
 	}
-	now := o.c.eng.Now()
+	now := o.inc.clock.Now()
 	o.c.mon.voteGranted(now, peer, term, candidate)
 	o.c.emit(Event{At: now, Kind: Vote, Peer: peer, Term: term, Other: candidate})
 }
@@ -531,12 +547,12 @@ func (o *observer) HeartbeatRound(leader, term int) {
 	if o.inc.dead.Load() {
 		return
 	}
-	o.c.emit(Event{At: o.c.eng.Now(), Kind: HeartbeatRound, Peer: leader, Term: term})
+	o.c.emit(Event{At: o.inc.clock.Now(), Kind: HeartbeatRound, Peer: leader, Term: term})
 }
 
 func (o *observer) HeartbeatAccepted(peer, term, leader int) {
 	if o.inc.dead.Load() {
 		return
 	}
-	o.c.emit(Event{At: o.c.eng.Now(), Kind: Heartbeat, Peer: peer, Term: term, Other: leader})
+	o.c.emit(Event{At: o.inc.clock.Now(), Kind: Heartbeat, Peer: peer, Term: term, Other: leader})
 }

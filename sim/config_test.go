@@ -22,7 +22,7 @@ func TestNewClusterRejectsBadConfig(t *testing.T) {
 		{"reversed timeouts", Config{Nodes: 3, Raft: raft.Config{HeartbeatInterval: ms, ElectionTimeoutMin: 300 * ms, ElectionTimeoutMax: 150 * ms}}, "ElectionTimeoutMax (150ms) is below ElectionTimeoutMin (300ms)"},
 		{"loss of one", Config{Nodes: 3, Network: Network{Loss: 1}}, "Network.Loss"},
 		{"negative loss", Config{Nodes: 3, Network: Network{Loss: -0.1}}, "Network.Loss"},
-		{"negative persist", Config{Nodes: 3, Network: Network{PersistDelay: -ms}}, "PersistDelay"},
+		{"negative fsync", Config{Nodes: 3, Fsync: Constant{-ms}}, "Fsync"},
 		{"negative rpc timeout", Config{Nodes: 3, Network: Network{RPCTimeout: -ms}}, "RPCTimeout"},
 		{"reversed uniform", Config{Nodes: 3, Network: Network{Latency: Uniform{8 * ms, 2 * ms}}}, "uniform latency"},
 		{"negative constant", Config{Nodes: 3, Network: Network{Latency: Constant{-ms}}}, "negative"},

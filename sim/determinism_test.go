@@ -18,10 +18,10 @@ func faultyRun(t *testing.T, seed uint64) ([]Event, Stats) {
 		Seed:  seed,
 		Raft:  raft.DefaultConfig(),
 		Network: Network{
-			Latency:      Normal{Mean: 5 * time.Millisecond, StdDev: 2 * time.Millisecond},
-			Loss:         0.05,
-			PersistDelay: 2 * time.Millisecond,
+			Latency: Normal{Mean: 5 * time.Millisecond, StdDev: 2 * time.Millisecond},
+			Loss:    0.05,
 		},
+		Fsync:  Uniform{Min: time.Millisecond, Max: 3 * time.Millisecond},
 		Record: true,
 	})
 	if err != nil {

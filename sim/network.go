@@ -25,9 +25,6 @@ type Network struct {
 	// Loss is the probability that any one message, request or reply, is
 	// lost; each message is lost independently. In [0, 1).
 	Loss float64
-	// PersistDelay is the fsync time: a peer that saved its state while
-	// handling an RPC (a vote, a new term) replies only after this delay.
-	PersistDelay time.Duration
 	// RPCTimeout is when a call that got no reply returns false, counted from
 	// the call (zero: DefaultRPCTimeout). A reply that would arrive later is
 	// dropped.
@@ -56,9 +53,6 @@ func (n Network) validate(nodes int) error {
 	}
 	if !(n.Loss >= 0 && n.Loss < 1) {
 		return fmt.Errorf("sim config: Network.Loss is %v; want a probability in [0, 1)", n.Loss)
-	}
-	if n.PersistDelay < 0 {
-		return fmt.Errorf("sim config: Network.PersistDelay is %v; want 0 or more", n.PersistDelay)
 	}
 	if n.RPCTimeout < 0 {
 		return fmt.Errorf("sim config: Network.RPCTimeout is %v; want 0 (default %v) or more", n.RPCTimeout, DefaultRPCTimeout)
@@ -136,25 +130,42 @@ func acrossTheWire(ctx context.Context) context.Context {
 var w3c = propagation.TraceContext{}
 
 func (e *endpoint) RequestVote(ctx context.Context, from, to int, args *raft.RequestVoteArgs, reply *raft.RequestVoteReply) bool {
-	return e.n.call(e.inc, RequestVote, from, to, args.Term, func(target *incarnation) {
+	ok := e.n.call(e.inc, RequestVote, from, to, args.Term, func(target *incarnation) (beforeReply func()) {
 		target.rf.RequestVote(acrossTheWire(ctx), args, reply)
-		if reply.VoteGranted {
-			e.n.c.mon.votePersisted(e.n.rt.Now(), to, args.CandidateId, reply.Term, e.n.stores[to].read())
+		if !reply.VoteGranted {
+			return nil
+		}
+		return func() {
+			e.n.c.mon.votePersisted(e.n.rt.Now(), to, args.CandidateId, reply.Term, e.n.stores[to].durable(e.n.rt.Now()))
 		}
 	})
+	// The caller handles the outcome under its lock, which a write of its
+	// own may still hold.
+	e.inc.clock.waitDisk()
+	return ok
 }
 
 func (e *endpoint) AppendEntries(ctx context.Context, from, to int, args *raft.AppendEntriesArgs, reply *raft.AppendEntriesReply) bool {
-	return e.n.call(e.inc, AppendEntries, from, to, args.Term, func(target *incarnation) {
+	ok := e.n.call(e.inc, AppendEntries, from, to, args.Term, func(target *incarnation) func() {
 		target.rf.AppendEntries(acrossTheWire(ctx), args, reply)
+		return nil
 	})
+	e.inc.clock.waitDisk()
+	return ok
 }
 
-// call carries one RPC: request latency, the handler (run at the target at
-// the request's arrival time), the fsync delay if the handler persisted, and
-// reply latency. Lost or undeliverable calls return false when the RPC
-// timeout expires, as labrpc does.
-func (n *network) call(src *incarnation, kind RPCKind, from, to, term int, handle func(*incarnation)) bool {
+// handler runs a request at its target and returns what must be checked
+// just before the reply leaves (nil: nothing).
+type handler func(target *incarnation) (beforeReply func())
+
+// call carries one RPC: the sender's pending writes (nothing leaves a peer
+// before the state it depends on is on disk), request latency, the handler
+// (run at the target once the request has arrived and the target's disk is
+// idle), the writes the handler made, and reply latency. Lost or
+// undeliverable calls return false when the RPC timeout expires, as labrpc
+// does.
+func (n *network) call(src *incarnation, kind RPCKind, from, to, term int, handle handler) bool {
+	src.clock.waitDisk()
 	if src.dead.Load() {
 		return false // a crashed peer sends nothing
 	}
@@ -195,7 +206,9 @@ func (n *network) call(src *incarnation, kind RPCKind, from, to, term int, handl
 // deliver runs a request that has just arrived and carries its reply back.
 // An abandoned request's caller has already given up: the handler runs, but
 // nothing goes back and nothing more is counted against the call.
-func (n *network) deliver(kind RPCKind, from, to, term int, start time.Duration, handle func(*incarnation), abandoned bool) bool {
+func (n *network) deliver(kind RPCKind, from, to, term int, start time.Duration, handle handler, abandoned bool) bool {
+	// A peer busy writing handles nothing until the write is done.
+	waitForDisk(n.rt, n.stores[to])
 	n.mu.Lock()
 	target := n.current[to]
 	outcome := Replied
@@ -205,10 +218,8 @@ func (n *network) deliver(kind RPCKind, from, to, term int, start time.Duration,
 	case !n.linkUpLocked(from, to):
 		outcome = Unreachable
 	}
-	var savesBefore uint64
 	if outcome == Replied {
 		n.stats[kind].Delivered++
-		savesBefore = n.stores[to].saveCount()
 	}
 	n.mu.Unlock()
 	if outcome != Replied {
@@ -218,12 +229,14 @@ func (n *network) deliver(kind RPCKind, from, to, term int, start time.Duration,
 		return n.fail(kind, from, to, term, start, outcome)
 	}
 
-	handle(target)
+	beforeReply := handle(target)
+	// The reply leaves once what the handler wrote is on disk.
+	waitForDisk(n.rt, n.stores[to])
 	if abandoned {
 		return false
 	}
-	if n.cfg.PersistDelay > 0 && n.stores[to].saveCount() != savesBefore {
-		n.rt.Sleep(n.cfg.PersistDelay)
+	if beforeReply != nil && !target.dead.Load() {
+		beforeReply()
 	}
 
 	n.mu.Lock()

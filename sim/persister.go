@@ -1,16 +1,29 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/raftbench/raftbench/raft"
 )
 
-// store is a peer's disk: it outlives crashes.
+// store is a peer's disk: it outlives crashes. Writes are serial, as on one
+// device: each takes a draw of the fsync model and starts when the one
+// before it has finished.
 type store struct {
-	mu    sync.Mutex
-	data  []byte
-	saves uint64
+	mu      sync.Mutex
+	data    []byte        // the last write queued
+	idleAt  time.Duration // when the last write queued so far completes
+	pending []pendingWrite
+	synced  []byte // the last write completed, as of the last durable call
+}
+
+type pendingWrite struct {
+	doneAt time.Duration
+	data   []byte
 }
 
 func (s *store) read() []byte {
@@ -19,18 +32,72 @@ func (s *store) read() []byte {
 	return slices.Clone(s.data)
 }
 
-func (s *store) saveCount() uint64 {
+// busyUntil is when the disk finishes the writes queued so far (in the past
+// when it is idle).
+func (s *store) busyUntil() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.saves
+	return s.idleAt
+}
+
+// write queues a write of data at now that takes cost, and returns when it
+// completes. The data is what a restart reads from then on even if the
+// process dies before the fsync returns: a crash here is a process crash, and
+// the kernel still completes a write it was handed.
+func (s *store) write(now, cost time.Duration, data []byte) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.syncLocked(now)
+	s.data = slices.Clone(data)
+	s.idleAt = max(s.idleAt, now) + cost
+	s.pending = append(s.pending, pendingWrite{doneAt: s.idleAt, data: s.data})
+	return s.idleAt
+}
+
+// durable is what the disk holds for certain at now: the last write whose
+// fsync has returned. The safety monitor checks votes against it.
+func (s *store) durable(now time.Duration) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.syncLocked(now)
+	return slices.Clone(s.synced)
+}
+
+// syncLocked retires the writes completed by now.
+func (s *store) syncLocked(now time.Duration) {
+	done := 0
+	for done < len(s.pending) && s.pending[done].doneAt <= now {
+		s.synced = s.pending[done].data
+		done++
+	}
+	s.pending = s.pending[done:]
+}
+
+// fsyncModel draws the time each write of persistent state takes.
+type fsyncModel struct {
+	model Latency // nil: writes are instant
+
+	mu  sync.Mutex // real-time peers write concurrently
+	rng *rand.Rand
+}
+
+func (f *fsyncModel) cost() time.Duration {
+	if f.model == nil {
+		return 0
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.model.Sample(f.rng)
 }
 
 // persister is one incarnation's handle on its store. After a crash the
 // handle goes dead: a crashed process writes nothing, even if one of its
 // goroutines is still finishing an RPC.
 type persister struct {
-	s    *store
-	dead atomic.Bool
+	s     *store
+	fsync *fsyncModel
+	clock raft.Runtime // the engine's clock: writes queue in real (or virtual) time
+	dead  atomic.Bool
 }
 
 func (p *persister) ReadRaftState() []byte { return p.s.read() }
@@ -39,8 +106,43 @@ func (p *persister) Save(state []byte) {
 	if p.dead.Load() {
 		return
 	}
-	p.s.mu.Lock()
-	p.s.data = slices.Clone(state)
-	p.s.saves++
-	p.s.mu.Unlock()
+	p.s.write(p.clock.Now(), p.fsync.cost(), state)
+}
+
+// peerRuntime is the runtime one incarnation runs on. A write of persistent
+// state blocks the peer, as it does in LogCabin and hashicorp/raft, which
+// hold the peer's lock (or run their only loop) across the fsync: until the
+// disk is idle the peer's clock reads the write's completion, its timers do
+// not fire, and (see network) it neither handles requests nor sends.
+type peerRuntime struct {
+	timers raft.Runtime // the engine, or the engine with timer jitter
+	eng    raft.Runtime // exact waits
+	disk   *store
+}
+
+// Now is the peer's view of the time: a statement after a write runs when
+// the write has completed.
+func (p *peerRuntime) Now() time.Duration { return max(p.eng.Now(), p.disk.busyUntil()) }
+
+// Sleep waits d from the peer's now, plus any timer lateness, and then for
+// the disk if a write is still in progress.
+func (p *peerRuntime) Sleep(d time.Duration) {
+	p.timers.Sleep(p.Now() - p.eng.Now() + d)
+	p.waitDisk()
+}
+
+func (p *peerRuntime) waitDisk() { waitForDisk(p.eng, p.disk) }
+
+func (p *peerRuntime) Go(f func())          { p.eng.Go(f) }
+func (p *peerRuntime) Int64N(n int64) int64 { return p.timers.Int64N(n) }
+
+// waitForDisk returns when disk has no write in progress.
+func waitForDisk(rt raft.Runtime, disk *store) {
+	for {
+		wait := disk.busyUntil() - rt.Now()
+		if wait <= 0 {
+			return
+		}
+		rt.Sleep(wait)
+	}
 }

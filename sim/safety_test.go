@@ -88,10 +88,12 @@ func TestSafetyUnderRandomFaults(t *testing.T) {
 					Normal{10 * time.Millisecond, 10 * time.Millisecond}, LogNormal{5 * time.Millisecond, 1},
 					Exponential{time.Millisecond, 20 * time.Millisecond},
 				}).Draw(t, "latency"),
-				Loss:         rapid.SampledFrom([]float64{0, 0.01, 0.1, 0.3}).Draw(t, "loss"),
-				PersistDelay: time.Duration(rapid.IntRange(0, 20).Draw(t, "persistMs")) * time.Millisecond,
-				RPCTimeout:   time.Duration(rapid.IntRange(10, 500).Draw(t, "rpcTimeoutMs")) * time.Millisecond,
+				Loss:       rapid.SampledFrom([]float64{0, 0.01, 0.1, 0.3}).Draw(t, "loss"),
+				RPCTimeout: time.Duration(rapid.IntRange(10, 500).Draw(t, "rpcTimeoutMs")) * time.Millisecond,
 			},
+			Fsync: rapid.SampledFrom([]Latency{
+				nil, Constant{2 * time.Millisecond}, Uniform{0, 20 * time.Millisecond}, Exponential{time.Millisecond, 5 * time.Millisecond},
+			}).Draw(t, "fsync"),
 		}
 		c, err := NewCluster(cfg)
 		if err != nil {

@@ -35,7 +35,9 @@ type flagValues struct {
 	persistDelay, rpcTimeout       time.Duration
 	bootSkew, duration, limit      time.Duration
 	quiet, timerJitter             time.Duration
+	timeoutResolution              time.Duration
 	preset                         string
+	fsync                          string
 	maxRPCRate, maxSpurious        float64
 	otlpEndpoint, otlpProtocol     string
 	traceFile                      string
@@ -49,9 +51,11 @@ var examples = map[string]string{
 	"nodes":                 "-nodes 5   -nodes 3,5,7",
 	"latency":               "-latency 5ms   -latency normal:5ms,1ms -latency lognormal:5ms,0.5",
 	"loss":                  "-loss 0.01   -loss 0,0.01,0.05",
-	"persist-delay":         "-persist-delay 5ms",
+	"fsync":                 "-fsync 2ms   -fsync normal:4ms,1ms   -fsync uniform:1ms..8ms",
+	"persist-delay":         "-persist-delay 5ms (the same as -fsync 5ms)",
 	"rpc-timeout":           "-rpc-timeout 200ms",
 	"timer-jitter":          "-timer-jitter 1ms",
+	"timeout-resolution":    "-timeout-resolution 1ms (LogCabin: 150ms..151ms is 150ms or 151ms)",
 	"scenario":              "-scenario cold-start",
 	"eligible":              "-eligible 3",
 	"boot-skew":             "-scenario cold-start -boot-skew 20ms",
@@ -83,9 +87,11 @@ func newFlagSet(name string, v *flagValues) *pflag.FlagSet {
 	fs.StringVar(&v.nodes, "nodes", "5", "cluster size(s)")
 	fs.StringArrayVar(&v.latency, "latency", []string{"5ms"}, "one-way latency model; repeat the flag to sweep several: "+sim.LatencyForms)
 	fs.StringVar(&v.loss, "loss", "0", "probability that any one message (request or reply) is lost, in [0,1); a list sweeps")
-	fs.DurationVar(&v.persistDelay, "persist-delay", 0, "fsync time before replying to an RPC that changed persistent state (a vote, a new term)")
+	fs.StringVar(&v.fsync, "fsync", "0s", "time one write of a peer's term and vote takes, a latency model: paid by a candidate before its RequestVotes go out, by a voter before it grants (twice when it also adopts the candidate's newer term), by any peer adopting a newer term before it answers; the peer handles nothing else until the write is done: "+sim.LatencyForms)
+	fs.DurationVar(&v.persistDelay, "persist-delay", 0, "a constant -fsync (kept for older command lines)")
 	fs.DurationVar(&v.rpcTimeout, "rpc-timeout", 0, fmt.Sprintf("when a call with no reply returns false (0: %v)", sim.DefaultRPCTimeout))
 	fs.DurationVar(&v.timerJitter, "timer-jitter", 0, "let every peer timer fire up to this late, at random, as real OS timers do (0: exact)")
+	fs.DurationVar(&v.timeoutResolution, "timeout-resolution", 0, "draw election timeouts in whole steps of this size, as implementations do (LogCabin: 1ms; 0: any nanosecond)")
 	fs.StringVar(&v.scenario, "scenario", string(d.Scenario), "leader-crash (the paper's failover), cold-start, partition or steady")
 	fs.IntVar(&v.eligible, "eligible", 0, "leader-crash/partition: only this many peers, a majority, hold up-to-date logs and can win (0: all)")
 	fs.DurationVar(&v.bootSkew, "boot-skew", 0, "boot each peer at a random time in [0, skew]")
@@ -248,10 +254,10 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 				for _, lat := range latencies {
 					for _, loss := range losses {
 						s := bench.Setting{Interval: iv, TimeoutMin: lo, TimeoutMax: hi, Nodes: n, Latency: lat, Loss: loss, TimeoutSpec: tr.String()}
-						if err := s.Raft().Validate(); err != nil {
+						if err := s.Raft(o).Validate(); err != nil {
 							return nil, flagError("election-timeout", v.timeout, err)
 						}
-						for _, w := range append(s.Raft().Warnings(), networkWarnings(s, o)...) {
+						for _, w := range append(s.Raft(o).Warnings(), networkWarnings(s, o)...) {
 							if !seen[w] {
 								seen[w] = true
 								spec.warnings = append(spec.warnings, w)
@@ -280,8 +286,12 @@ func networkWarnings(s bench.Setting, o bench.Options) []string {
 	if s.TimeoutMin < rtt {
 		w = append(w, fmt.Sprintf("ElectionTimeoutMin (%v) is below the mean round trip (%v) of latency %v: peers will time out before any vote comes back", s.TimeoutMin, rtt, s.Latency))
 	}
-	if o.RPCTimeout > 0 && o.RPCTimeout < rtt+o.PersistDelay {
-		w = append(w, fmt.Sprintf("rpc-timeout (%v) is below a round trip plus the persist delay (%v): most calls will fail", o.RPCTimeout, rtt+o.PersistDelay))
+	var write time.Duration
+	if o.Fsync != nil {
+		write = 2 * o.Fsync.MeanDelay() // a voter adopting a newer term writes twice
+	}
+	if o.RPCTimeout > 0 && o.RPCTimeout < rtt+write {
+		w = append(w, fmt.Sprintf("rpc-timeout (%v) is below a round trip plus a voter's two writes (%v): most calls will fail", o.RPCTimeout, rtt+write))
 	}
 	return w
 }
@@ -323,6 +333,7 @@ func commonOptions(v *flagValues, fs *pflag.FlagSet) (bench.Options, error) {
 		{"limit", v.limit <= 0, "want a positive duration such as 30s"},
 		{"quiet", v.quiet < 0, "want 0 (none) or a positive duration"},
 		{"timer-jitter", v.timerJitter < 0, "want 0 or a positive duration"},
+		{"timeout-resolution", v.timeoutResolution < 0, "want 0 (any nanosecond) or a step such as 1ms"},
 	}
 	for _, c := range checks {
 		if c.bad {
@@ -330,8 +341,23 @@ func commonOptions(v *flagValues, fs *pflag.FlagSet) (bench.Options, error) {
 		}
 	}
 	o.Trials, o.Parallel, o.Seed, o.Eligible = v.trials, v.parallel, v.seed, v.eligible
-	o.PersistDelay, o.RPCTimeout, o.BootSkew, o.Duration, o.Limit = v.persistDelay, v.rpcTimeout, v.bootSkew, v.duration, v.limit
-	o.Quiet, o.TimerJitter = v.quiet, v.timerJitter
+	if fs.Changed("fsync") && fs.Changed("persist-delay") {
+		return o, flagError("persist-delay", v.persistDelay.String(), fmt.Errorf("-fsync sets the same thing; drop one of them"))
+	}
+	switch {
+	case fs.Changed("fsync"):
+		f, err := sim.ParseLatency(v.fsync)
+		if err != nil {
+			return o, flagError("fsync", v.fsync, err)
+		}
+		if f.MeanDelay() > 0 {
+			o.Fsync = f
+		}
+	case v.persistDelay > 0:
+		o.Fsync = sim.Constant{D: v.persistDelay}
+	}
+	o.RPCTimeout, o.BootSkew, o.Duration, o.Limit = v.rpcTimeout, v.bootSkew, v.duration, v.limit
+	o.Quiet, o.TimerJitter, o.TimeoutResolution = v.quiet, v.timerJitter, v.timeoutResolution
 	return o, nil
 }
 

@@ -260,7 +260,7 @@ func TestPresetRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if spec.totalTrials() != 5100 || spec.settings[0].Trials != 100 || spec.options.Eligible != 3 || spec.options.PersistDelay != 5*ms {
-		t.Fatalf("raft-paper: %d trials, first line %d, eligible %d, persist %v", spec.totalTrials(), spec.settings[0].Trials, spec.options.Eligible, spec.options.PersistDelay)
+	if spec.totalTrials() != 5100 || spec.settings[0].Trials != 100 || spec.options.Eligible != 3 || spec.options.Fsync == nil {
+		t.Fatalf("raft-paper: %d trials, first line %d, eligible %d, fsync %v", spec.totalTrials(), spec.settings[0].Trials, spec.options.Eligible, spec.options.Fsync)
 	}
 }

@@ -70,7 +70,7 @@ func presetSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.Scenario, o.Eligible, o.PersistDelay = bench.LeaderCrash, paperEligible, paperPersist
+	o.Scenario, o.Eligible, o.Fsync = bench.LeaderCrash, paperEligible, sim.Constant{D: paperPersist}
 	if !fs.Changed("limit") {
 		o.Limit = paperLimit // the zero-width line has long split-vote tails
 	}
