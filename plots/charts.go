@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -37,12 +38,24 @@ func styled(l *plotter.Line, i int, dashes []vg.Length) {
 	l.Dashes = dashes
 }
 
+// Measured is a distribution measured on a real cluster, as quantiles, to
+// draw beside a simulated setting's line.
+type Measured struct {
+	Point  int       // the setting it corresponds to
+	Name   string    // whose measurement, for the legend
+	Levels []float64 // quantile levels in (0, 1)
+	Ms     []float64 // the measured value at each level
+}
+
+var measuredDashes = []vg.Length{vg.Points(5), vg.Points(3)}
+
 // CDF draws the cumulative distribution of metric for the given settings,
 // one line each, in the style of the Raft paper's Figure 16: x in
 // milliseconds (log scale if logX), y the percentage of trials that had
 // finished by then. Trials that never reached the metric keep a line below
-// 100%.
-func CDF(in Input, indices []int, m Metric, logX bool) (*plot.Plot, error) {
+// 100%. Measured distributions of the same settings are drawn dashed in the
+// setting's colour, through their quantiles.
+func CDF(in Input, indices []int, m Metric, logX bool, measured ...Measured) (*plot.Plot, error) {
 	p := newPlot(fmt.Sprintf("Cumulative distribution: %s", m.Label(in.Scenario)), m.Label(in.Scenario), "cumulative percent of trials")
 	p.Legend.Top, p.Legend.Left = false, false
 	p.Y.Min, p.Y.Max = 0, 100
@@ -75,11 +88,41 @@ func CDF(in Input, indices []int, m Metric, logX bool) (*plot.Plot, error) {
 		p.Add(l)
 		p.Legend.Add(labels[j], l)
 	}
+	for _, ref := range measured {
+		j := slices.Index(indices, ref.Point)
+		if j < 0 || len(ref.Levels) == 0 {
+			continue
+		}
+		l, err := measuredLine(ref, j)
+		if err != nil {
+			return nil, err
+		}
+		for _, pt := range l.XYs {
+			lowest = math.Min(lowest, pt.X)
+		}
+		p.Add(l)
+		p.Legend.Add(labels[j]+" ("+ref.Name+", measured)", l)
+	}
 	if logX && lowest > 0 && !math.IsInf(lowest, 1) {
 		// Start the axis at a power of ten so the first decade is labelled.
 		p.X.Min = math.Pow(10, math.Floor(math.Log10(lowest)))
 	}
 	return p, nil
+}
+
+// measuredLine draws a measured distribution through its quantiles, dashed,
+// in the colour of the chart's line number colour.
+func measuredLine(m Measured, colour int) (*plotter.Line, error) {
+	pts := make(plotter.XYs, len(m.Levels))
+	for k := range m.Levels {
+		pts[k] = plotter.XY{X: m.Ms[k], Y: 100 * m.Levels[k]}
+	}
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return nil, err
+	}
+	styled(l, colour, measuredDashes)
+	return l, nil
 }
 
 // Percentiles draws p50 (solid), p90 (dashed) and p99 (dotted) of metric

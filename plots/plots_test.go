@@ -175,3 +175,28 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A measured distribution is drawn dashed in its setting's colour through
+// its quantiles; the chart takes it beside the simulated lines.
+func TestCDFDrawsMeasuredQuantiles(t *testing.T) {
+	m := Measured{Point: 1, Name: "LogCabin", Levels: []float64{0.1, 0.5, 0.9}, Ms: []float64{80, 120, 300}}
+	l, err := measuredLine(m, 1)
+	must(t, err)
+	simulated, err := plotter.NewLine(plotter.XYs{{X: 1, Y: 1}})
+	must(t, err)
+	styled(simulated, 1, nil)
+	if len(l.Dashes) == 0 || l.Color != simulated.Color {
+		t.Errorf("measured line: dashes %v, colour %v; want dashed in line 1's colour %v", l.Dashes, l.Color, simulated.Color)
+	}
+	if want := (plotter.XYs{{X: 80, Y: 10}, {X: 120, Y: 50}, {X: 300, Y: 90}}); !slices.Equal(l.XYs, want) {
+		t.Errorf("measured points %v; want %v", l.XYs, want)
+	}
+	// One for a setting not on the chart is left out; a log axis starts at
+	// the lowest measured time's decade.
+	in := fixture()
+	p, err := CDF(in, []int{0, 1}, Stable, true, m, Measured{Point: 2, Name: "LogCabin", Levels: []float64{0.5}, Ms: []float64{3}})
+	must(t, err)
+	if p.X.Min != 10 {
+		t.Errorf("log axis starts at %v; want 10, the decade of the 80ms measured p10", p.X.Min)
+	}
+}

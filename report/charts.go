@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/fidelity"
 	"github.com/raftbench/raftbench/plots"
 	"github.com/raftbench/raftbench/sim"
 )
@@ -88,7 +89,7 @@ func (b *builder) charts() ([]section, error) {
 	var cdfImages []image
 	for gi, g := range b.cdfGroups() {
 		logX := b.spansDecade(g, plots.Stable)
-		p, err := plots.CDF(b.in, g, plots.Stable, logX)
+		p, err := plots.CDF(b.in, g, plots.Stable, logX, b.measuredCDFs()...)
 		if err != nil {
 			return nil, err
 		}
@@ -288,4 +289,14 @@ func ReplayCommand(st bench.Setting, o bench.Options, seed uint64) string {
 	}
 	args = append(args, "-seed", fmt.Sprint(seed))
 	return strings.Join(args, " ")
+}
+
+// measuredCDFs are the real cluster's distributions for the settings that
+// repeat its experiment.
+func (b *builder) measuredCDFs() []plots.Measured {
+	var out []plots.Measured
+	for _, r := range b.measured {
+		out = append(out, plots.Measured{Point: r.Point, Name: b.ref.Name, Levels: fidelity.Quantiles, Ms: r.Ms})
+	}
+	return out
 }

@@ -155,3 +155,48 @@ func TestReportEndToEnd(t *testing.T) {
 		t.Fatalf("with 50 RPC/s: recommended %d (%v); want 2", tight.Best, err)
 	}
 }
+
+func TestReportAgainstLogCabin(t *testing.T) {
+	settings := []bench.Setting{
+		{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: ms}},
+		{Interval: 100 * ms, TimeoutMin: 200 * ms, TimeoutMax: 400 * ms, Nodes: 5, Latency: sim.Constant{D: ms}},
+	}
+	o := bench.DefaultOptions()
+	o.Trials, o.Parallel, o.Eligible, o.Quiet = 20, 2, 3, 0
+	out, err := bench.Sweep(context.Background(), settings, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &bench.Summary{Tool: "raftbench", Options: o, Settings: settings, TrialsDone: out.Done(), Points: out.Summarize()}
+	dir := t.TempDir()
+	if _, err := Write(dir, Run{Summary: s, Outcome: out}, DefaultLimits()); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(md)
+	for _, want := range []string{"## Against a real cluster (LogCabin)", "| 150-300ms | 1000 / 20 |", "1 of these settings repeat", "heidihoward/ocaml-raft-data"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "200-400ms") {
+		t.Error("the 200-400ms setting, which LogCabin never measured, is compared")
+	}
+
+	// A run that repeats none of the paper's experiments has no such section.
+	o.Eligible = 0
+	out, err = bench.Sweep(context.Background(), settings, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = &bench.Summary{Tool: "raftbench", Options: o, Settings: settings, TrialsDone: out.Done(), Points: out.Summarize()}
+	if _, err := Write(dir, Run{Summary: s, Outcome: out}, DefaultLimits()); err != nil {
+		t.Fatal(err)
+	}
+	if md, _ := os.ReadFile(filepath.Join(dir, MarkdownFile)); strings.Contains(string(md), "Against a real cluster") {
+		t.Error("a run with every peer eligible is compared with LogCabin's stale-log experiment")
+	}
+}

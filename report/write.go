@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/fidelity"
 	"github.com/raftbench/raftbench/plots"
 	"github.com/raftbench/raftbench/sim"
 	"gonum.org/v1/plot"
@@ -46,7 +47,9 @@ func Write(dir string, run Run, limits Limits) (Recommendation, error) {
 	defer os.RemoveAll(stage)
 	in := run.input()
 	rec := Recommend(in.Points, limits)
-	b := &builder{dir: stage, run: run, in: in, rec: rec, limits: limits}
+	ref := fidelity.LogCabinTop()
+	b := &builder{dir: stage, run: run, in: in, rec: rec, limits: limits, ref: ref,
+		measured: fidelity.CompareRun(ref, run.Summary.Settings, run.Summary.Options, run.Outcome.Results)}
 	d, err := b.build()
 	if err != nil {
 		return rec, err
@@ -82,6 +85,9 @@ type builder struct {
 	in     plots.Input
 	rec    Recommendation
 	limits Limits
+	// The settings that reproduce a real cluster's measurement, beside it.
+	ref      fidelity.Reference
+	measured []fidelity.Row
 }
 
 func (b *builder) save(p *plot.Plot, name string) (string, error) {
@@ -107,6 +113,9 @@ func (b *builder) build() (*document, error) {
 	d.Sections = append(d.Sections, section{Heading: "Network and cluster", Paras: b.networkParas()})
 	d.Sections = append(d.Sections, section{Heading: "Recommendation", Paras: b.recommendationParas()})
 	d.Sections = append(d.Sections, section{Heading: "Settings", Paras: []string{b.tableNote()}, Table: b.settingsTable()})
+	if len(b.measured) > 0 {
+		d.Sections = append(d.Sections, b.fidelitySection())
+	}
 	charts, err := b.charts()
 	if err != nil {
 		return nil, err
@@ -283,4 +292,25 @@ func (b *builder) settingsTable() *table {
 			num(p.StableMs.P99, 1), num(p.ElectedMs.P99, 1), num(p.SteadyRPCRate(), 1), num(p.SpuriousPerHour, 1), verdict})
 	}
 	return t
+}
+
+// fidelitySection sets the settings that repeat a real cluster's experiment
+// beside what that cluster measured.
+func (b *builder) fidelitySection() section {
+	met := 0
+	t := &table{Header: fidelity.Header(b.ref)}
+	for _, r := range b.measured {
+		t.Rows = append(t.Rows, r.Cells())
+		if ok, _ := r.Check(); ok {
+			met++
+		}
+	}
+	paras := []string{
+		fmt.Sprintf("%d of these settings repeat an experiment that was measured on a real cluster: %s. "+
+			"The %s figures were measured; raftbench's are simulated with the model under \"Network and cluster\". "+
+			"Each cell reads measured / simulated (the simulated figure's error). %d of %d lines meet their calibration target.",
+			len(b.measured), b.ref.Source, b.ref.Name, met, len(b.measured)),
+		"The targets: where the timeout has at least 5 ms of randomness, the median within 10% and p10 and p90 within 20%; on the narrower lines, decided by hundreds of split votes, the median within 30%. The distribution chart draws the measured quantiles as dashed lines.",
+	}
+	return section{Heading: "Against a real cluster (" + b.ref.Name + ")", Paras: paras, Table: t}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/fidelity"
 	"github.com/raftbench/raftbench/report"
 	"github.com/spf13/pflag"
 )
@@ -87,6 +88,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if err := writeStdout(stdout, v.format, spec.options.Scenario, summary); err != nil {
 		fmt.Fprintf(stderr, "raftbench: writing output: %v\n", err)
 		return exitFailed
+	}
+	ref := fidelity.LogCabinTop()
+	if rows := fidelity.CompareRun(ref, spec.settings, spec.options, outcome.Results); len(rows) > 0 {
+		fmt.Fprintln(header)
+		fidelity.WriteTable(header, ref, rows)
 	}
 	fmt.Fprintf(header, "%d trials in %.2fs of wall time\n", outcome.Done(), wall.Seconds())
 	if outDir != "" {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/sim"
 	"github.com/spf13/pflag"
 )
 
@@ -46,6 +47,11 @@ func TestBadInputExits2WithOneLineAndNoFolder(t *testing.T) {
 		{[]string{"-trials", "x"}, "trials"},
 		{[]string{"-parallel", "0"}, "-parallel"},
 		{[]string{"-persist-delay", "-1ms"}, "-persist-delay"},
+		{[]string{"-fsync", "uniform:5ms..1ms"}, `-fsync "uniform:5ms..1ms"`},
+		{[]string{"-fsync", "slow"}, `-fsync "slow"`},
+		{[]string{"-fsync", "2ms", "-persist-delay", "2ms"}, "-fsync sets the same thing"},
+		{[]string{"-timeout-resolution", "-1ms"}, "-timeout-resolution"},
+		{[]string{"-preset", "raft-paper", "-latency", "1ms", "-latency", "2ms"}, "takes one latency model"},
 		{[]string{"-limit", "0s"}, "-limit"},
 		{[]string{"-quiet", "-1s"}, "-quiet"},
 		{[]string{"-runtime", "quantum"}, "-runtime"},
@@ -244,7 +250,7 @@ func TestPresetRuns(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"5 settings, 25 trials", "timeout 12ms..24ms", "interval 12.5ms", "latency normal:5ms,1ms"} {
+	for _, want := range []string{"5 settings, 25 trials", "timeout 12ms..24ms", "interval 12.5ms", "latency normal:1ms,200µs"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("preset output lacks %q", want)
 		}
@@ -262,5 +268,18 @@ func TestPresetRuns(t *testing.T) {
 	}
 	if spec.totalTrials() != 5100 || spec.settings[0].Trials != 100 || spec.options.Eligible != 3 || spec.options.Fsync == nil {
 		t.Fatalf("raft-paper: %d trials, first line %d, eligible %d, fsync %v", spec.totalTrials(), spec.settings[0].Trials, spec.options.Eligible, spec.options.Fsync)
+	}
+	// The model's knobs can be turned to see how the figure moves; the
+	// experiment's design cannot.
+	v = flagValues{}
+	fs = newFlagSet("x", &v)
+	if err := fs.Parse([]string{"--preset", "raft-paper", "--persist-delay", "5ms", "--latency", "lognormal:1ms,0.3", "--timeout-resolution", "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if spec, err = parseSweep(&v, fs); err != nil {
+		t.Fatal(err)
+	}
+	if spec.options.Fsync != (sim.Constant{D: 5 * ms}) || spec.settings[3].Latency != (sim.LogNormal{Median: ms, Sigma: 0.3}) || spec.options.TimeoutResolution != 0 {
+		t.Errorf("overridden preset: fsync %v, latency %v, resolution %v", spec.options.Fsync, spec.settings[3].Latency, spec.options.TimeoutResolution)
 	}
 }
