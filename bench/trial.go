@@ -77,7 +77,8 @@ func (t Trial) simConfig(rng *rand.Rand) sim.Config {
 
 // RunTrial runs one trial. The error reports a broken run (a safety
 // violation, a stuck simulation), never a slow one: a trial that does not
-// converge is a Result with Converged false.
+// converge is a Result with Outcome NotConverged, and one that never
+// reached its measured phase has Outcome NotStarted.
 func RunTrial(t Trial) (Result, []sim.Event, error) {
 	// The scenario's own random choices (crash time, boot skew) come from a
 	// stream separate from the cluster's, both fixed by the trial's seed.
@@ -89,7 +90,8 @@ func RunTrial(t Trial) (Result, []sim.Event, error) {
 		return Result{}, nil, err
 	}
 	defer c.Stop()
-	r := Result{Point: t.Point, Trial: t.Index, Seed: t.Seed,
+	// A trial is not started until its measured phase begins.
+	r := Result{Point: t.Point, Trial: t.Index, Seed: t.Seed, Outcome: NotStarted,
 		Elected: NotReached, Stable: NotReached, Heal: NotReached, CrashOffset: NotReached}
 	run := runner{t: t, c: c, rng: rng, r: &r}
 	switch t.Options.Scenario {
@@ -121,7 +123,11 @@ type runner struct {
 	r   *Result
 }
 
-func (run *runner) fail(why string) { run.r.Converged, run.r.Failure = false, why }
+// fail records a measured phase that did not converge.
+func (run *runner) fail(why string) { run.r.Outcome, run.r.Failure = NotConverged, why }
+
+// notStarted records a trial that never reached its measured phase.
+func (run *runner) notStarted(why string) { run.r.Outcome, run.r.Failure = NotStarted, why }
 
 // measure runs one phase, from now, until w is stable or the limit passes,
 // and records its times and elections relative to the phase's start.
@@ -137,7 +143,7 @@ func (run *runner) measure(w *watch) bool {
 	run.r.Rounds, run.r.FailedRounds, run.r.SplitVotes = w.rounds()
 	run.r.Window = subStats(run.c.Stats(), before)
 	run.r.Phase = run.c.Now() - start
-	run.r.Converged = ok
+	run.r.Outcome = Converged
 	if !ok {
 		if w.elected {
 			run.fail(fmt.Sprintf("a leader was elected but not heard by every live peer within %v", run.t.Options.Limit))
@@ -153,7 +159,7 @@ func (run *runner) measure(w *watch) bool {
 func (run *runner) settle() (leader, term int, ok bool) {
 	w := newWatch(run.t.Setting.Nodes, 0, nil)
 	if !run.c.RunUntil(run.t.Options.Limit, w.observe) {
-		run.fail(fmt.Sprintf("no stable leader to inject the fault into within %v", run.t.Options.Limit))
+		run.notStarted(fmt.Sprintf("no stable leader to inject the fault into within %v", run.t.Options.Limit))
 		return 0, 0, false
 	}
 	term = w.stableTerm
@@ -196,17 +202,17 @@ func (run *runner) leaderCrash() {
 		return e.Kind == sim.HeartbeatRound && e.Peer == leader && e.Term == term
 	})
 	if !sent {
-		run.fail("the leader sent no heartbeat round to crash after")
+		run.notStarted("the leader sent no heartbeat round to crash after")
 		return
 	}
 	offset := time.Duration(run.rng.Int64N(int64(interval)))
 	run.c.RunFor(offset)
 	if cur, lead := run.c.State(leader); !lead || cur != term {
-		run.fail("the leader lost its term before the crash (loss or jitter deposed it)")
+		run.notStarted("the leader lost its term before the crash (loss or jitter deposed it)")
 		return
 	}
 	if err := run.c.Crash(leader); err != nil {
-		run.fail(err.Error())
+		run.notStarted(err.Error())
 		return
 	}
 	run.r.CrashOffset = offset
@@ -235,7 +241,7 @@ func (run *runner) partition() {
 		}
 	}
 	if err := run.c.Partition([]int{leader}, others); err != nil {
-		run.fail(err.Error())
+		run.notStarted(err.Error())
 		return
 	}
 	w := newWatch(n, term, majority)

@@ -40,8 +40,8 @@ func styled(l *plotter.Line, i int, dashes []vg.Length) {
 // CDF draws the cumulative distribution of metric for the given settings,
 // one line each, in the style of the Raft paper's Figure 16: x in
 // milliseconds (log scale if logX), y the percentage of trials that had
-// finished by then. Trials that never reached the metric keep a line below
-// 100%.
+// finished by then. Trials that started but never reached the metric keep a
+// line below 100%; trials that did not start are left out.
 func CDF(in Input, indices []int, m Metric, logX bool) (*plot.Plot, error) {
 	p := newPlot(fmt.Sprintf("Cumulative distribution: %s", m.Label(in.Scenario)), m.Label(in.Scenario), "cumulative percent of trials")
 	p.Legend.Top, p.Legend.Left = false, false
@@ -61,8 +61,10 @@ func CDF(in Input, indices []int, m Metric, logX bool) (*plot.Plot, error) {
 			continue
 		}
 		pts := CDFPoints(xs)
-		if n := len(in.Results[i]); n > len(xs) {
-			// Percent of all trials, not of those that finished.
+		if n := in.Points[i].Started(); n > len(xs) {
+			// Percent of the trials that started, not of those that
+			// finished: a trial that never injected its fault is no slow
+			// failover.
 			for k := range pts {
 				pts[k].Y *= float64(len(xs)) / float64(n)
 			}
