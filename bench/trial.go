@@ -169,15 +169,28 @@ func (run *runner) settle() (leader, term int, ok bool) {
 func (run *runner) coldStart() {
 	w := newWatch(run.t.Setting.Nodes, 0, nil)
 	if run.measure(w) {
-		run.quiet(w.stableTerm, run.t.Options.Quiet)
+		run.quiet(w.stableTerm, run.t.Options.Quiet, false)
 	}
 }
 
 // quiet runs for d without faults after a converged phase whose stable
-// leader led term, counting the elections that should not happen.
-func (run *runner) quiet(term int, d time.Duration) {
+// leader led term, counting the elections that should not happen. If a peer
+// has just come back (rejoin: restarted after a crash, or the old leader of
+// a healed partition), the window starts only once the cluster is whole, so
+// that every scenario reports the rates of a healthy cluster of all its
+// peers: with a peer missing, fewer peers can time out and spurious
+// elections are under-counted, and what a returning peer does before it has
+// caught up (it may time out before it first hears the leader) is the cost
+// of its return, not of fault-free running.
+func (run *runner) quiet(term int, d time.Duration, rejoin bool) {
 	if d <= 0 {
 		return
+	}
+	if rejoin {
+		if !run.whole() {
+			return // not whole within the limit: no fault-free window
+		}
+		term = run.newestTerm()
 	}
 	w := newWatch(run.t.Setting.Nodes, term, nil)
 	start, before := run.c.Now(), run.c.Stats()
@@ -186,6 +199,20 @@ func (run *runner) quiet(term int, d time.Duration) {
 	run.r.QuietLeaderChanges = w.leaders()
 	run.r.Quiet = subStats(run.c.Stats(), before)
 	run.r.QuietRun = run.c.Now() - start
+}
+
+// whole runs until every peer has accepted a heartbeat from one leader, of
+// the newest term or a later one, and reports whether that happened within
+// the limit.
+func (run *runner) whole() bool {
+	term := run.newestTerm()
+	w := newWatch(run.t.Setting.Nodes, term-1, nil)
+	if leader, ok := run.c.Leader(); ok {
+		if lt, _ := run.c.State(leader); lt == term {
+			w.leaderOf[term] = leader
+		}
+	}
+	return run.c.RunUntil(run.t.Options.Limit, w.observe)
 }
 
 // notQuiet says why the cluster is not quiet for a fault on the leader of
@@ -246,9 +273,15 @@ func (run *runner) leaderCrash() {
 		live[i] = run.c.Alive(i)
 	}
 	w := newWatch(run.t.Setting.Nodes, term, live)
-	if run.measure(w) {
-		run.quiet(w.stableTerm, run.t.Options.Quiet)
+	if !run.measure(w) || run.t.Options.Quiet <= 0 {
+		return
 	}
+	// The crashed peer comes back (with its persisted term and vote) for
+	// the fault-free window, which measures the whole cluster.
+	if err := run.c.Restart(leader); err != nil {
+		panic(fmt.Sprintf("bench: restarting the crashed leader: %v", err))
+	}
+	run.quiet(w.stableTerm, run.t.Options.Quiet, true)
 }
 
 func (run *runner) partition() {
@@ -295,7 +328,7 @@ func (run *runner) partition() {
 		return
 	}
 	run.r.Heal = at - healedAt
-	run.quiet(run.newestTerm(), run.t.Options.Quiet)
+	run.quiet(run.newestTerm(), run.t.Options.Quiet, true)
 }
 
 // newestTerm is the highest term any live peer is in.
@@ -313,6 +346,6 @@ func (run *runner) newestTerm() int {
 func (run *runner) steady() {
 	w := newWatch(run.t.Setting.Nodes, 0, nil)
 	if run.measure(w) {
-		run.quiet(w.stableTerm, run.t.Options.Duration)
+		run.quiet(w.stableTerm, run.t.Options.Duration, false)
 	}
 }
