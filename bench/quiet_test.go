@@ -39,3 +39,25 @@ func TestQuietWindowRateSameAsSteady(t *testing.T) {
 		t.Fatalf("spurious elections per hour: %.0f after a leader crash, %.0f in steady runs (ratio %.2f); want the same within 10%%", crash, steady, ratio)
 	}
 }
+
+// A heartbeat round every 75 ms to 4 followers costs 4/0.075 s = 53.33
+// RPCs per second, whatever the window's length and phase: the steady rate
+// must not depend on how many rounds happen to fall into a 2 s window.
+func TestSteadyRPCRateHasNoWindowEdgeBias(t *testing.T) {
+	want := 4 / 0.075
+	for _, sc := range []Scenario{LeaderCrash, ColdStart, Partition, Steady} {
+		for _, lat := range []sim.Latency{sim.Constant{D: 5 * ms}, sim.Uniform{Min: 2 * ms, Max: 8 * ms}} {
+			s := Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: lat}
+			o := DefaultOptions()
+			o.Scenario, o.Trials, o.Parallel, o.Duration = sc, 20, 2, 2*time.Second
+			out, err := Sweep(context.Background(), []Setting{s}, o, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := out.Summarize()[0]
+			if got := float64(p.SteadyRPCRate()); math.Abs(got/want-1) > 0.005 {
+				t.Errorf("%s, latency %v: steady rate %.2f RPC/s; want %.2f within 0.5%%", sc, lat, got, want)
+			}
+		}
+	}
+}

@@ -169,29 +169,45 @@ func (run *runner) settle() (leader, term int, ok bool) {
 func (run *runner) coldStart() {
 	w := newWatch(run.t.Setting.Nodes, 0, nil)
 	if run.measure(w) {
-		run.quiet(w.stableTerm, run.t.Options.Quiet, false)
+		run.quiet(run.t.Options.Quiet, false)
 	}
 }
 
-// quiet runs for d without faults after a converged phase whose stable
-// leader led term, counting the elections that should not happen. If a peer
-// has just come back (rejoin: restarted after a crash, or the old leader of
-// a healed partition), the window starts only once the cluster is whole, so
-// that every scenario reports the rates of a healthy cluster of all its
-// peers: with a peer missing, fewer peers can time out and spurious
+// quiet runs about d without faults after a converged phase, counting the
+// elections that should not happen and the RPCs a healthy cluster costs.
+//
+// If a peer has just come back (rejoin: restarted after a crash, or the old
+// leader of a healed partition), the window starts only once the cluster is
+// whole, so that every scenario reports the rates of a healthy cluster of
+// all its peers: with a peer missing, fewer peers can time out and spurious
 // elections are under-counted, and what a returning peer does before it has
 // caught up (it may time out before it first hears the leader) is the cost
 // of its return, not of fault-free running.
-func (run *runner) quiet(term int, d time.Duration, rejoin bool) {
+//
+// The window holds whole heartbeat intervals and starts half an interval
+// after a heartbeat round, so it holds exactly one start of every periodic
+// round and none sits on its edges. A window of arbitrary length starting
+// just after a round (as the phase's end always is) holds floor(d/interval)
+// rounds and under-counts the heartbeat rate: 52.0 instead of 53.3 RPC/s for
+// 4 followers at 75ms in 2s. d is rounded up to whole intervals.
+func (run *runner) quiet(d time.Duration, rejoin bool) {
 	if d <= 0 {
 		return
 	}
-	if rejoin {
-		if !run.whole() {
-			return // not whole within the limit: no fault-free window
-		}
-		term = run.newestTerm()
+	if rejoin && !run.whole() {
+		return // not whole within the limit: no fault-free window
 	}
+	var term int
+	round := run.c.RunUntil(run.t.Options.Limit, func(e sim.Event) bool {
+		term = e.Term
+		return e.Kind == sim.HeartbeatRound
+	})
+	if !round {
+		return
+	}
+	interval := run.t.Setting.Interval
+	run.c.RunFor(interval / 2)
+	d = (d + interval - 1) / interval * interval
 	w := newWatch(run.t.Setting.Nodes, term, nil)
 	start, before := run.c.Now(), run.c.Stats()
 	run.c.RunUntil(d, func(e sim.Event) bool { w.observe(e); return false })
@@ -281,7 +297,7 @@ func (run *runner) leaderCrash() {
 	if err := run.c.Restart(leader); err != nil {
 		panic(fmt.Sprintf("bench: restarting the crashed leader: %v", err))
 	}
-	run.quiet(w.stableTerm, run.t.Options.Quiet, true)
+	run.quiet(run.t.Options.Quiet, true)
 }
 
 func (run *runner) partition() {
@@ -328,7 +344,7 @@ func (run *runner) partition() {
 		return
 	}
 	run.r.Heal = at - healedAt
-	run.quiet(run.newestTerm(), run.t.Options.Quiet, true)
+	run.quiet(run.t.Options.Quiet, true)
 }
 
 // newestTerm is the highest term any live peer is in.
@@ -346,6 +362,6 @@ func (run *runner) newestTerm() int {
 func (run *runner) steady() {
 	w := newWatch(run.t.Setting.Nodes, 0, nil)
 	if run.measure(w) {
-		run.quiet(w.stableTerm, run.t.Options.Duration, false)
+		run.quiet(run.t.Options.Duration, false)
 	}
 }

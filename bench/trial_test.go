@@ -86,6 +86,9 @@ func TestQuietWindowAfterFailover(t *testing.T) {
 		t.Fatalf("quiet window: run %v, elections %d, leaders %d, RPCs %+v; want 1s, 0, 0, 40 AppendEntries sent and delivered only",
 			r.QuietRun, r.QuietElections, r.QuietLeaderChanges, r.Quiet)
 	}
+	if r.Run != 1479*ms {
+		t.Fatalf("trial ran %v; want 1479ms (the window from 479ms to 1479ms)", r.Run)
+	}
 }
 
 func TestLeaderCrashSymmetricNeverConverges(t *testing.T) {
