@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,6 +176,50 @@ func TestEligibleLimitsWinners(t *testing.T) {
 			if e.Kind == sim.StateChange && e.Role.String() == "leader" && e.Peer >= 3 {
 				t.Fatalf("seed %d: stale peer %d became leader", seed, e.Peer)
 			}
+		}
+	}
+}
+
+// With -eligible K the peer that fails is always one of the K: a stale peer
+// cannot be elected, so it is never the leader that crashes or is isolated,
+// and K-1 of the survivors can win. Loss and jitter vary who leads.
+func TestFaultAlwaysHitsAnEligiblePeer(t *testing.T) {
+	for _, sc := range []Scenario{LeaderCrash, Partition} {
+		tr := Trial{
+			Setting: Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 5,
+				Latency: sim.Uniform{Min: 2 * ms, Max: 8 * ms}, Loss: 0.05},
+			Options: Options{Scenario: sc, Eligible: 3, Limit: 10 * time.Second, TimerJitter: 10 * ms},
+			Record:  true,
+		}
+		hit := map[int]int{}
+		for seed := range uint64(200) {
+			tr.Seed = seed
+			r, events, err := RunTrial(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Outcome == NotStarted {
+				continue
+			}
+			for _, e := range events {
+				if e.Kind != sim.Fault || (e.Fault != "crash" && !strings.HasPrefix(e.Fault, "partition")) {
+					continue
+				}
+				victim := e.Peer
+				if sc == Partition {
+					// "partition [[L] [others]]": the first group is the isolated leader.
+					victim = -1
+					fmt.Sscanf(e.Fault, "partition [[%d]", &victim)
+				}
+				hit[victim]++
+				if victim < 0 || victim >= 3 {
+					t.Fatalf("%s seed %d: the fault hit peer %d (%q), which is not among the 3 eligible", sc, seed, victim, e.Fault)
+				}
+				break
+			}
+		}
+		if len(hit) < 2 {
+			t.Fatalf("%s: faults hit only peers %v; the test wants leaders to vary", sc, hit)
 		}
 	}
 }

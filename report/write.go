@@ -165,7 +165,7 @@ func (b *builder) networkParas() []string {
 		paras = append(paras, fmt.Sprintf("Peer timers fire up to %v late, uniformly at random, as operating-system timers do.", o.TimerJitter))
 	}
 	if o.Eligible > 0 {
-		paras = append(paras, fmt.Sprintf("Only %d peers hold up-to-date logs and can win an election; the others lag behind, as in the Raft paper's failover measurement.", o.Eligible))
+		paras = append(paras, fmt.Sprintf("Only peers 0..%d hold up-to-date logs; the others lag behind and cannot win an election, as in the Raft paper's failover measurement. The leader that fails is always one of the %d (a stale peer cannot be elected), so %d of the survivors can replace it.", o.Eligible-1, o.Eligible, o.Eligible-1))
 	}
 	if o.Scenario == bench.Steady {
 		paras = append(paras, fmt.Sprintf("Each steady trial ran %v of simulated time after its first stable leader.", o.Duration))
