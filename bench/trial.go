@@ -197,10 +197,12 @@ func (run *runner) quiet(d time.Duration, rejoin bool) {
 	if rejoin && !run.whole() {
 		return // not whole within the limit: no fault-free window
 	}
-	var term int
+	term := -1
 	round := run.c.RunUntil(run.t.Options.Limit, func(e sim.Event) bool {
-		term = e.Term
-		return e.Kind == sim.HeartbeatRound
+		if term < 0 && e.Kind == sim.HeartbeatRound {
+			term = e.Term
+		}
+		return term >= 0
 	})
 	if !round {
 		return
