@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -122,7 +123,7 @@ func (s *Summary) WriteJSON(w io.Writer) error {
 // TrialColumns is the header of trials.csv.
 var TrialColumns = []string{
 	"point", "trial", "seed", "interval_ms", "timeout_min_ms", "timeout_max_ms", "nodes", "latency", "loss",
-	"converged", "failure", "elected_ms", "stable_ms", "heal_ms", "crash_offset_ms",
+	"converged", "outcome", "failure", "elected_ms", "stable_ms", "heal_ms", "crash_offset_ms",
 	"election_rounds", "failed_rounds", "split_votes", "run_ms", "phase_ms",
 	"quiet_ms", "quiet_elections", "quiet_leader_changes", "quiet_append_entries", "quiet_request_votes",
 	"append_entries", "request_votes", "append_entries_delivered", "request_votes_delivered", "append_entries_per_s", "request_votes_per_s",
@@ -149,7 +150,7 @@ func WriteTrialsCSV(w io.Writer, o *Outcome) error {
 			row := []string{
 				strconv.Itoa(r.Point), strconv.Itoa(r.Trial), strconv.FormatUint(r.Seed, 10),
 				f(toMs(s.Interval)), f(toMs(s.TimeoutMin)), f(toMs(s.TimeoutMax)), strconv.Itoa(s.Nodes), s.LatencyLabel(), f(s.Loss),
-				strconv.FormatBool(r.Converged), r.Failure, d(r.Elected), d(r.Stable), d(r.Heal), d(r.CrashOffset),
+				strconv.FormatBool(r.Converged()), string(r.Outcome), r.Failure, d(r.Elected), d(r.Stable), d(r.Heal), d(r.CrashOffset),
 				strconv.Itoa(r.Rounds), strconv.Itoa(r.FailedRounds), strconv.Itoa(r.SplitVotes),
 				f(toMs(r.Run)), f(toMs(r.Phase)),
 				f(toMs(r.QuietRun)), strconv.Itoa(r.QuietElections), strconv.Itoa(r.QuietLeaderChanges),
@@ -183,7 +184,7 @@ func ReadTrialsCSV(r io.Reader, settings []Setting, o Options) (*Outcome, error)
 		col[name] = i
 	}
 	for _, name := range TrialColumns {
-		if _, ok := col[name]; !ok {
+		if _, ok := col[name]; !ok && name != "outcome" {
 			return nil, fmt.Errorf("trials.csv has no %q column", name)
 		}
 	}
@@ -213,9 +214,20 @@ func ReadTrialsCSV(r io.Reader, settings []Setting, o Options) (*Outcome, error)
 			perr = fmt.Errorf("seed: %v", err)
 		}
 		rpc := func(sent string) sim.RPCStats { return sim.RPCStats{Sent: atoi(sent)} }
+		outcome := NotConverged
+		if row[col["converged"]] == "true" {
+			outcome = Converged
+		}
+		// Files from before the outcome column knew no other outcome.
+		if i, ok := col["outcome"]; ok {
+			outcome = TrialOutcome(row[i])
+			if !slices.Contains(TrialOutcomes, outcome) && perr == nil {
+				perr = fmt.Errorf("outcome: %q is none of %v", row[i], TrialOutcomes)
+			}
+		}
 		r := Result{
 			Point: atoi("point"), Trial: atoi("trial"), Seed: seed,
-			Converged: row[col["converged"]] == "true", Failure: row[col["failure"]],
+			Outcome: outcome, Failure: row[col["failure"]],
 			Elected: dur("elected_ms"), Stable: dur("stable_ms"), Heal: dur("heal_ms"), CrashOffset: dur("crash_offset_ms"),
 			Rounds: atoi("election_rounds"), FailedRounds: atoi("failed_rounds"), SplitVotes: atoi("split_votes"),
 			Run: dur("run_ms"), Phase: dur("phase_ms"),

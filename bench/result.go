@@ -14,8 +14,8 @@ type Result struct {
 	Trial int    // index of the trial within its setting
 	Seed  uint64 // replays this trial exactly
 
-	Converged bool
-	Failure   string // why it did not converge
+	Outcome TrialOutcome
+	Failure string // why it did not converge, or did not start
 
 	Elected     time.Duration // to a new leader
 	Stable      time.Duration // to every live peer having heard it (leader-crash: the downtime)
@@ -39,6 +39,29 @@ type Result struct {
 	Window sim.Stats     // RPCs during the measured phase
 	Phase  time.Duration // length of the measured phase
 }
+
+// TrialOutcome is how a trial ended.
+type TrialOutcome string
+
+const (
+	// Converged: the measured phase reached a stable leader within the
+	// limit (and, in partition, the old leader stepped down after the heal).
+	Converged TrialOutcome = "converged"
+	// NotConverged: the measured phase began (the fault was injected) but a
+	// wait exceeded the limit. The setting failed to recover.
+	NotConverged TrialOutcome = "not-converged"
+	// NotStarted: the trial never reached its measured phase: no stable
+	// leader to inject the fault into within the limit, or the cluster was
+	// not quiet at the fault (see runner.quietForFault). It says nothing
+	// about recovery, and has no times, rounds or phase RPCs.
+	NotStarted TrialOutcome = "not-started"
+)
+
+// TrialOutcomes lists every outcome.
+var TrialOutcomes = []TrialOutcome{Converged, NotConverged, NotStarted}
+
+// Converged reports whether the trial's measured phase converged.
+func (r Result) Converged() bool { return r.Outcome == Converged }
 
 // NotReached marks a time a trial never reached.
 const NotReached = time.Duration(-1)

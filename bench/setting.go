@@ -67,7 +67,9 @@ type Options struct {
 	Duration time.Duration
 	// Quiet is how long every other trial runs on, fault-free, after its
 	// measured phase converged, to count spurious elections and measure the
-	// steady-state RPC rate (0: no quiet window).
+	// steady-state RPC rate (0: no quiet window). The window measures the
+	// whole cluster (a crashed leader restarts first) and is rounded up to
+	// whole heartbeat intervals; see runner.quiet.
 	Quiet time.Duration
 	// Limit bounds each wait of a trial (for a leader, for stability); a
 	// trial that does not converge within it is recorded as not converged.

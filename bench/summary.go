@@ -6,12 +6,15 @@ import (
 )
 
 // PointSummary is the statistics of one setting's trials. Times are in
-// milliseconds; each time metric counts the trials that reached it.
+// milliseconds; each time metric counts the trials that reached it. Trials
+// that did not start (NotStarted) are counted here and take part in no
+// other statistic: they have no measured phase.
 type PointSummary struct {
-	Point     int     `json:"point"`
-	Setting   Setting `json:"setting"`
-	Trials    int     `json:"trials"`
-	Converged int     `json:"converged"`
+	Point      int     `json:"point"`
+	Setting    Setting `json:"setting"`
+	Trials     int     `json:"trials"`
+	Converged  int     `json:"converged"`
+	NotStarted int     `json:"not_started"`
 
 	ElectedMs Dist `json:"elected_ms"`
 	StableMs  Dist `json:"stable_ms"`
@@ -39,6 +42,13 @@ type PointSummary struct {
 	QuietRequestVotesPerSec  Number `json:"steady_request_votes_per_s"`
 }
 
+// NotConverged is how many trials began their measured phase and did not
+// converge within the limit.
+func (p PointSummary) NotConverged() int { return p.Trials - p.Converged - p.NotStarted }
+
+// Started is how many trials reached their measured phase.
+func (p PointSummary) Started() int { return p.Trials - p.NotStarted }
+
 // SteadyRPCRate is the cluster's RPCs per second when nothing fails.
 func (p PointSummary) SteadyRPCRate() Number {
 	return p.QuietAppendEntriesPerSec + p.QuietRequestVotesPerSec
@@ -64,8 +74,12 @@ func (o *Outcome) Summarize() []PointSummary {
 		var quiet time.Duration
 		var quietElections, quietChanges, quietAE, quietRV int
 		for _, r := range rs {
-			if r.Converged {
+			switch r.Outcome {
+			case Converged:
 				ps.Converged++
+			case NotStarted:
+				ps.NotStarted++
+				continue
 			}
 			if r.Elected != NotReached {
 				elected = append(elected, toMs(r.Elected))

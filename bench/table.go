@@ -37,10 +37,16 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 			fmt.Fprintf(&b, "  (election timeout %s)\n", p.Setting.TimeoutSpec)
 		}
 		fmt.Fprintf(&b, "  trials %d, converged %d", p.Trials, p.Converged)
-		if p.Trials > p.Converged {
-			fmt.Fprintf(&b, " (%d did not converge within the limit and are left out of the times they never reached)", p.Trials-p.Converged)
+		if p.NotStarted > 0 {
+			fmt.Fprintf(&b, ", not started %d", p.NotStarted)
+		}
+		if n := p.NotConverged(); n > 0 {
+			fmt.Fprintf(&b, " (%d did not converge within the limit and are left out of the times they never reached)", n)
 		}
 		b.WriteString("\n")
+		if p.NotStarted > 0 {
+			fmt.Fprintf(&b, "  (not started: the fault could not be injected into a quiet cluster with a stable leader, see trials.csv \"failure\"; left out of every figure below)\n")
+		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		// Labels are padded to one width so that right alignment leaves them
 		// reading left to right.
@@ -75,13 +81,27 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 	}
 	if len(points) > 1 {
 		b.WriteString("Overview (ms):\n")
+		// The "not started" column appears only when some trial did not
+		// start, so that runs without any keep their familiar shape.
+		notStarted := false
+		for _, p := range points {
+			notStarted = notStarted || p.NotStarted > 0
+		}
+		notStartedHead := ""
+		if notStarted {
+			notStartedHead = "not started\t"
+		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "interval\ttimeout\tnodes\tlatency\tloss\tconverged\t%s p50\tp99\t%s p50\tp99\tRV/%s\tsplit votes\tsteady RPC/s\tspurious/h\t\n",
-			electedLabel, stableLabel, sc.PhaseName())
+		fmt.Fprintf(tw, "interval\ttimeout\tnodes\tlatency\tloss\tconverged\t%s%s p50\tp99\t%s p50\tp99\tRV/%s\tsplit votes\tsteady RPC/s\tspurious/h\t\n",
+			notStartedHead, electedLabel, stableLabel, sc.PhaseName())
 		for _, p := range points {
 			s := p.Setting
-			fmt.Fprintf(tw, "%v\t%v..%v\t%d\t%v\t%g\t%d/%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-				s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, s.LatencyLabel(), s.Loss, p.Converged, p.Trials,
+			notStartedCell := ""
+			if notStarted {
+				notStartedCell = fmt.Sprintf("%d\t", p.NotStarted)
+			}
+			fmt.Fprintf(tw, "%v\t%v..%v\t%d\t%v\t%g\t%d/%d\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+				s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, s.LatencyLabel(), s.Loss, p.Converged, p.Trials, notStartedCell,
 				num(p.ElectedMs.P50, 1), num(p.ElectedMs.P99, 1), num(p.StableMs.P50, 1), num(p.StableMs.P99, 1),
 				num(p.PhaseRequestVotes.Mean, 1), num(p.SplitVotes.Mean, 2), num(p.SteadyRPCRate(), 1), num(p.SpuriousPerHour, 1))
 		}
@@ -107,7 +127,7 @@ func (sc Scenario) PhaseName() string {
 
 // SummaryColumns is the header of a per-setting CSV summary.
 var SummaryColumns = []string{
-	"point", "interval_ms", "timeout_min_ms", "timeout_max_ms", "nodes", "latency", "loss", "trials", "converged",
+	"point", "interval_ms", "timeout_min_ms", "timeout_max_ms", "nodes", "latency", "loss", "trials", "converged", "not_started",
 	"elected_p50_ms", "elected_p50_ci_low_ms", "elected_p50_ci_high_ms", "elected_p90_ms", "elected_p99_ms", "elected_max_ms", "elected_mean_ms",
 	"stable_p50_ms", "stable_p50_ci_low_ms", "stable_p50_ci_high_ms", "stable_p90_ms", "stable_p99_ms", "stable_max_ms", "stable_mean_ms",
 	"heal_p50_ms", "heal_p99_ms",
@@ -133,7 +153,7 @@ func WriteSummaryCSV(w io.Writer, points []PointSummary) error {
 		s := p.Setting
 		e, st := p.ElectedMs, p.StableMs
 		row := []string{strconv.Itoa(p.Point), n(Number(toMs(s.Interval))), n(Number(toMs(s.TimeoutMin))), n(Number(toMs(s.TimeoutMax))),
-			strconv.Itoa(s.Nodes), s.LatencyLabel(), n(Number(s.Loss)), strconv.Itoa(p.Trials), strconv.Itoa(p.Converged),
+			strconv.Itoa(s.Nodes), s.LatencyLabel(), n(Number(s.Loss)), strconv.Itoa(p.Trials), strconv.Itoa(p.Converged), strconv.Itoa(p.NotStarted),
 			n(e.P50), n(e.P50Low), n(e.P50High), n(e.P90), n(e.P99), n(e.Max), n(e.Mean),
 			n(st.P50), n(st.P50Low), n(st.P50High), n(st.P90), n(st.P99), n(st.Max), n(st.Mean),
 			n(p.HealMs.P50), n(p.HealMs.P99),

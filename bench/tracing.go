@@ -77,7 +77,8 @@ func (ts *trialSpan) finish(c *sim.Cluster, r Result) {
 		return
 	}
 	attrs := []attribute.KeyValue{
-		attribute.Bool("raftbench.converged", r.Converged),
+		attribute.Bool("raftbench.converged", r.Converged()),
+		attribute.String("raftbench.outcome", string(r.Outcome)),
 		attribute.Int("raftbench.request_votes", r.Total.RequestVote.Sent),
 		attribute.Int("raftbench.append_entries", r.Total.AppendEntries.Sent),
 		attribute.Int("raftbench.election_rounds", r.Rounds),

@@ -68,7 +68,7 @@ func TestTraceOfLeaderCrashTrial(t *testing.T) {
 		Seed:    11, Record: true, Trace: memoryTracing(exp, epoch),
 	}
 	r, events, err := RunTrial(tr)
-	if err != nil || !r.Converged {
+	if err != nil || !r.Converged() {
 		t.Fatalf("trial: %v, %+v", err, r)
 	}
 	spans := exp.GetSpans()

@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,8 +42,8 @@ func TestColdStartExact(t *testing.T) {
 	r := runExact(t, exactTrial(ColdStart))
 	// Peer 0 times out at 150ms; peer 1 votes at once (0ms link), so 0 leads
 	// at 150ms; its first heartbeat reaches peer 2 at 155ms.
-	if !r.Converged || r.Elected != 150*ms || r.Stable != 155*ms {
-		t.Fatalf("cold start: converged %v, elected %v, stable %v; want true, 150ms, 155ms", r.Converged, r.Elected, r.Stable)
+	if !r.Converged() || r.Elected != 150*ms || r.Stable != 155*ms {
+		t.Fatalf("cold start: outcome %v, elected %v, stable %v; want converged, 150ms, 155ms", r.Outcome, r.Elected, r.Stable)
 	}
 	if r.Rounds != 1 || r.FailedRounds != 0 || r.SplitVotes != 0 {
 		t.Fatalf("rounds %d failed %d split %d; want 1 0 0", r.Rounds, r.FailedRounds, r.SplitVotes)
@@ -62,9 +64,9 @@ func TestLeaderCrashExact(t *testing.T) {
 	if r.CrashOffset < 0 || r.CrashOffset >= 50*ms {
 		t.Fatalf("crash offset %v outside the heartbeat interval", r.CrashOffset)
 	}
-	if !r.Converged || r.Elected+r.CrashOffset != 154*ms || r.Stable+r.CrashOffset != 156*ms {
-		t.Fatalf("converged %v, elected %v, downtime %v, offset %v; want elected+offset = 154ms, downtime+offset = 156ms",
-			r.Converged, r.Elected, r.Stable, r.CrashOffset)
+	if !r.Converged() || r.Elected+r.CrashOffset != 154*ms || r.Stable+r.CrashOffset != 156*ms {
+		t.Fatalf("outcome %v, elected %v, downtime %v, offset %v; want elected+offset = 154ms, downtime+offset = 156ms",
+			r.Outcome, r.Elected, r.Stable, r.CrashOffset)
 	}
 	if r.Rounds != 1 || r.SplitVotes != 0 {
 		t.Fatalf("rounds %d split %d; want 1, 0", r.Rounds, r.SplitVotes)
@@ -75,13 +77,19 @@ func TestQuietWindowAfterFailover(t *testing.T) {
 	tr := exactTrial(LeaderCrash)
 	tr.Options.Quiet = time.Second
 	r := runExact(t, tr)
-	// The new leader (elected at 354ms, stable at 356ms) sends rounds at
-	// 354+50k ms; the second from 356ms to 1356ms holds 20 of them, each to
-	// two peers (one of them the crashed one), and nothing else happens.
+	// The new leader, peer 1, is elected at 354ms and heard by peer 2 at
+	// 356ms; then the crashed peer 0 restarts. Peer 1's rounds go out at
+	// 354+50k ms: the one at 404ms reaches peer 0 at once and peer 2 at
+	// 406ms, and the cluster is whole. The window starts half an interval
+	// after the next round (454ms), at 479ms, and lasts 20 intervals: the
+	// rounds at 504ms ... 1454ms, each to two live peers, all delivered.
 	if r.QuietRun != time.Second || r.QuietElections != 0 || r.QuietLeaderChanges != 0 ||
-		r.Quiet.AppendEntries.Sent != 40 || r.Quiet.RequestVote.Sent != 0 {
-		t.Fatalf("quiet window: run %v, elections %d, leaders %d, RPCs %+v; want 1s, 0, 0, 40 AppendEntries only",
+		r.Quiet.AppendEntries.Sent != 40 || r.Quiet.AppendEntries.Delivered != 40 || r.Quiet.RequestVote.Sent != 0 {
+		t.Fatalf("quiet window: run %v, elections %d, leaders %d, RPCs %+v; want 1s, 0, 0, 40 AppendEntries sent and delivered only",
 			r.QuietRun, r.QuietElections, r.QuietLeaderChanges, r.Quiet)
+	}
+	if r.Run != 1479*ms {
+		t.Fatalf("trial ran %v; want 1479ms (the window from 479ms to 1479ms)", r.Run)
 	}
 }
 
@@ -92,8 +100,8 @@ func TestLeaderCrashSymmetricNeverConverges(t *testing.T) {
 	tr := exactTrial(LeaderCrash)
 	tr.Links = nil
 	r := runExact(t, tr)
-	if r.Converged || r.Failure == "" || r.Elected != NotReached || r.Stable != NotReached {
-		t.Fatalf("converged %v (%q), elected %v, stable %v; want a non-converged trial", r.Converged, r.Failure, r.Elected, r.Stable)
+	if r.Outcome != NotConverged || r.Failure == "" || r.Elected != NotReached || r.Stable != NotReached {
+		t.Fatalf("outcome %v (%q), elected %v, stable %v; want a non-converged trial", r.Outcome, r.Failure, r.Elected, r.Stable)
 	}
 	// Stable at 150ms, as the first round is heard; the synchronized round is
 	// the next, at 200ms; crash at 200ms + offset; elections at 350ms,
@@ -110,8 +118,8 @@ func TestPartitionExact(t *testing.T) {
 	// Partition at 155ms (stable). Peer 1 last heard the leader at 150ms
 	// (deadline 300ms), peer 2 at 155ms (deadline 305ms). Peer 1 wins as in
 	// the crash case: elected at 304ms, heard by 2 at 306ms.
-	if !r.Converged || r.Elected != 149*ms || r.Stable != 151*ms {
-		t.Fatalf("converged %v (%s), elected %v, stable %v; want 149ms, 151ms", r.Converged, r.Failure, r.Elected, r.Stable)
+	if !r.Converged() || r.Elected != 149*ms || r.Stable != 151*ms {
+		t.Fatalf("outcome %v (%s), elected %v, stable %v; want 149ms, 151ms", r.Outcome, r.Failure, r.Elected, r.Stable)
 	}
 	// Healed at 306ms. The old leader's own rounds go on at 150+50k ms: the
 	// one at 350ms reaches peer 1 at once and the term-2 reply deposes it at
@@ -125,9 +133,9 @@ func TestSteadyCountsNoSpuriousElections(t *testing.T) {
 	tr := exactTrial(Steady)
 	tr.Options.Duration = time.Hour
 	r := runExact(t, tr)
-	if !r.Converged || r.QuietElections != 0 || r.QuietLeaderChanges != 0 || r.QuietRun != time.Hour {
-		t.Fatalf("steady hour: converged %v, elections %d, leader changes %d, quiet run %v; want true, 0, 0, 1h",
-			r.Converged, r.QuietElections, r.QuietLeaderChanges, r.QuietRun)
+	if !r.Converged() || r.QuietElections != 0 || r.QuietLeaderChanges != 0 || r.QuietRun != time.Hour {
+		t.Fatalf("steady hour: outcome %v, elections %d, leader changes %d, quiet run %v; want converged, 0, 0, 1h",
+			r.Outcome, r.QuietElections, r.QuietLeaderChanges, r.QuietRun)
 	}
 	// Stable at 155ms; rounds at 150+50k ms. The hour from 155ms holds the
 	// rounds at 200ms ... 3600.150s: 72000 rounds of two heartbeats.
@@ -144,8 +152,8 @@ func TestSteadyFlapsWhenHeartbeatTooSlow(t *testing.T) {
 	tr.Setting.TimeoutMax = 300 * ms
 	tr.Options.Duration = 10 * time.Second
 	r := runExact(t, tr)
-	if !r.Converged || r.QuietElections < 10 {
-		t.Fatalf("converged %v, only %d elections in 10s with heartbeats slower than the timeout", r.Converged, r.QuietElections)
+	if !r.Converged() || r.QuietElections < 10 {
+		t.Fatalf("outcome %v, only %d elections in 10s with heartbeats slower than the timeout", r.Outcome, r.QuietElections)
 	}
 }
 
@@ -161,13 +169,57 @@ func TestEligibleLimitsWinners(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !r.Converged {
+		if !r.Converged() {
 			t.Fatalf("seed %d did not converge: %s", seed, r.Failure)
 		}
 		for _, e := range events {
 			if e.Kind == sim.StateChange && e.Role.String() == "leader" && e.Peer >= 3 {
 				t.Fatalf("seed %d: stale peer %d became leader", seed, e.Peer)
 			}
+		}
+	}
+}
+
+// With -eligible K the peer that fails is always one of the K: a stale peer
+// cannot be elected, so it is never the leader that crashes or is isolated,
+// and K-1 of the survivors can win. Loss and jitter vary who leads.
+func TestFaultAlwaysHitsAnEligiblePeer(t *testing.T) {
+	for _, sc := range []Scenario{LeaderCrash, Partition} {
+		tr := Trial{
+			Setting: Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 5,
+				Latency: sim.Uniform{Min: 2 * ms, Max: 8 * ms}, Loss: 0.05},
+			Options: Options{Scenario: sc, Eligible: 3, Limit: 10 * time.Second, TimerJitter: 10 * ms},
+			Record:  true,
+		}
+		hit := map[int]int{}
+		for seed := range uint64(200) {
+			tr.Seed = seed
+			r, events, err := RunTrial(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Outcome == NotStarted {
+				continue
+			}
+			for _, e := range events {
+				if e.Kind != sim.Fault || (e.Fault != "crash" && !strings.HasPrefix(e.Fault, "partition")) {
+					continue
+				}
+				victim := e.Peer
+				if sc == Partition {
+					// "partition [[L] [others]]": the first group is the isolated leader.
+					victim = -1
+					fmt.Sscanf(e.Fault, "partition [[%d]", &victim)
+				}
+				hit[victim]++
+				if victim < 0 || victim >= 3 {
+					t.Fatalf("%s seed %d: the fault hit peer %d (%q), which is not among the 3 eligible", sc, seed, victim, e.Fault)
+				}
+				break
+			}
+		}
+		if len(hit) < 2 {
+			t.Fatalf("%s: faults hit only peers %v; the test wants leaders to vary", sc, hit)
 		}
 	}
 }

@@ -183,6 +183,9 @@ func CompareRun(ref Reference, settings []bench.Setting, o bench.Options, result
 		}
 		var ms []float64
 		for _, r := range results[i] {
+			if r.Outcome == bench.NotStarted {
+				continue // no crash happened: nothing to time
+			}
 			if r.Stable == bench.NotReached {
 				ms = append(ms, math.Inf(1)) // never converged: slower than any trial that did
 				continue

@@ -122,11 +122,14 @@ func TestCompareRunFindsThePaperLines(t *testing.T) {
 	results := [][]bench.Result{
 		{{Stable: 170 * ms}, {Stable: 172 * ms}},
 		{{Stable: 300 * ms}},
-		{{Stable: 1200 * ms}, {Stable: bench.NotReached}},
+		{{Stable: 1200 * ms}, {Stable: bench.NotReached, Outcome: bench.NotConverged}, {Stable: bench.NotReached, Outcome: bench.NotStarted}},
 	}
 	rows := CompareRun(ref, settings, o, results)
 	if len(rows) != 2 || rows[0].Point != 0 || rows[1].Point != 2 {
 		t.Fatalf("rows %+v; want settings 0 and 2", rows)
+	}
+	if rows[1].N != 2 {
+		t.Errorf("150-151: %d trials compared; want 2, leaving out the one that never started", rows[1].N)
 	}
 	if rows[0].Sim[2] != 170 || !math.IsInf(rows[1].Sim[4], 1) {
 		t.Errorf("150-300 p50 %v (want 170), 150-151 p90 %v (want not converged)", rows[0].Sim[2], rows[1].Sim[4])

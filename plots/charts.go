@@ -52,9 +52,10 @@ var measuredDashes = []vg.Length{vg.Points(5), vg.Points(3)}
 // CDF draws the cumulative distribution of metric for the given settings,
 // one line each, in the style of the Raft paper's Figure 16: x in
 // milliseconds (log scale if logX), y the percentage of trials that had
-// finished by then. Trials that never reached the metric keep a line below
-// 100%. Measured distributions of the same settings are drawn dashed in the
-// setting's colour, through their quantiles.
+// finished by then. Trials that started but never reached the metric keep a
+// line below 100%; trials that did not start are left out. Measured
+// distributions of the same settings are drawn dashed in the setting's
+// colour, through their quantiles.
 func CDF(in Input, indices []int, m Metric, logX bool, measured ...Measured) (*plot.Plot, error) {
 	p := newPlot(fmt.Sprintf("Cumulative distribution: %s", m.Label(in.Scenario)), m.Label(in.Scenario), "cumulative percent of trials")
 	p.Legend.Top, p.Legend.Left = false, false
@@ -74,8 +75,10 @@ func CDF(in Input, indices []int, m Metric, logX bool, measured ...Measured) (*p
 			continue
 		}
 		pts := CDFPoints(xs)
-		if n := len(in.Results[i]); n > len(xs) {
-			// Percent of all trials, not of those that finished.
+		if n := in.Points[i].Started(); n > len(xs) {
+			// Percent of the trials that started, not of those that
+			// finished: a trial that never injected its fault is no slow
+			// failover.
 			for k := range pts {
 				pts[k].Y *= float64(len(xs)) / float64(n)
 			}

@@ -55,7 +55,7 @@ func fixture() Input {
 		var rs []bench.Result
 		for k := range 20 {
 			stable := time.Duration(100*(p+1)+10*k) * ms
-			rs = append(rs, bench.Result{Point: p, Trial: k, Converged: true, Elected: stable - 5*ms, Stable: stable,
+			rs = append(rs, bench.Result{Point: p, Trial: k, Outcome: bench.Converged, Elected: stable - 5*ms, Stable: stable,
 				QuietRun: time.Second, Quiet: sim.Stats{AppendEntries: sim.RPCStats{Sent: 40 / (p%2 + 1)}}})
 		}
 		results = append(results, rs)

@@ -222,7 +222,7 @@ func (b *builder) timeline() (*section, error) {
 	}
 	slowest := b.in.Results[setting][0]
 	for _, r := range b.in.Results[setting] {
-		if r.Stable > slowest.Stable || (!slowest.Converged && r.Converged) {
+		if r.Stable > slowest.Stable || (!slowest.Converged() && r.Converged()) {
 			slowest = r
 		}
 	}
@@ -242,8 +242,11 @@ func (b *builder) timeline() (*section, error) {
 	}
 	_, stable := b.in.Scenario.Labels()
 	what := fmt.Sprintf("its %s was %v", stable, r.Stable.Round(time.Microsecond))
-	if r.Stable == bench.NotReached {
+	switch r.Outcome {
+	case bench.NotConverged:
 		what = "it did not converge: " + r.Failure
+	case bench.NotStarted:
+		what = "it did not start: " + r.Failure
 	}
 	return &section{Heading: "Timeline of one trial", Images: []image{{File: f, Alt: "timeline",
 		Caption: fmt.Sprintf("How to read: one lane per peer, grey while follower, orange while candidate, green while leader, dashed red while crashed; triangles mark elections started, crosses crashes. This is the slowest of setting #%d's trials: %s. Several triangles close together are a split vote; a lane that stays orange is a candidate that cannot win. Replay it with the command shown here.", setting+1, what)}},

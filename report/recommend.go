@@ -41,10 +41,16 @@ type Recommendation struct {
 	Unchecked []int    // within the limits only because a rate was not measured
 }
 
-// Recommend picks, among settings whose trials all converged and whose
-// fault-free RPC rate and spurious-election rate are within limits, the one
-// with the lowest p99 time to stability (the downtime, in leader-crash);
-// ties go to the lower p50, then the lower RPC rate.
+// Recommend picks, among settings whose started trials all converged and
+// whose fault-free RPC rate and spurious-election rate are within limits,
+// the one with the lowest p99 time to stability (the downtime, in
+// leader-crash); ties go to the lower p50, then the lower RPC rate.
+//
+// Trials that did not start (bench.NotStarted) do not rule a setting out:
+// they never injected the fault, so they say nothing about how the setting
+// recovers from it. What keeps a leader-crash trial from starting — a
+// cluster already electing at the crash — is a spurious election, and the
+// spurious-election limit judges that. The report gives their count.
 func Recommend(points []bench.PointSummary, l Limits) Recommendation {
 	rec := Recommendation{Best: -1, Excluded: make([]string, len(points))}
 	for i, p := range points {
@@ -52,8 +58,10 @@ func Recommend(points []bench.PointSummary, l Limits) Recommendation {
 		switch {
 		case p.Trials == 0:
 			rec.Excluded[i] = "no trials finished"
-		case p.Converged < p.Trials:
-			rec.Excluded[i] = fmt.Sprintf("%d of %d trials did not converge", p.Trials-p.Converged, p.Trials)
+		case p.NotStarted == p.Trials:
+			rec.Excluded[i] = fmt.Sprintf("none of %d trials started (no quiet cluster with a stable leader to inject the fault into)", p.Trials)
+		case p.NotConverged() > 0:
+			rec.Excluded[i] = fmt.Sprintf("%d of %d trials did not converge", p.NotConverged(), p.Trials)
 		case math.IsNaN(float64(p.StableMs.P99)):
 			rec.Excluded[i] = "no time to stability measured"
 		case !math.IsNaN(rate) && rate > l.MaxRPCRate:

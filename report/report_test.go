@@ -198,5 +198,36 @@ func TestReportAgainstLogCabin(t *testing.T) {
 	}
 	if md, _ := os.ReadFile(filepath.Join(dir, MarkdownFile)); strings.Contains(string(md), "Against a real cluster") {
 		t.Error("a run with every peer eligible is compared with LogCabin's stale-log experiment")
+
+	}
+}
+
+// A setting none of whose trials had a leader to crash is out for that
+// reason, not for non-convergence.
+func TestRecommendNamesNotStartedTrials(t *testing.T) {
+	s := bench.Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 3, Latency: sim.Constant{D: ms}}
+	o := bench.DefaultOptions()
+	o.Trials = 3
+	o.Limit = 50 * ms // no peer times out before 100ms: no leader to crash
+	out, err := bench.Sweep(context.Background(), []bench.Setting{s}, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := Recommend(out.Summarize(), DefaultLimits())
+	if want := "none of 3 trials started"; rec.Best != -1 || !strings.HasPrefix(rec.Excluded[0], want) {
+		t.Fatalf("best %d, excluded for %q; want -1, %q…", rec.Best, rec.Excluded[0], want)
+	}
+}
+
+// Trials that did not start do not rule a setting out; one that started
+// and did not converge does.
+func TestRecommendKeepsSettingsWithNotStartedTrials(t *testing.T) {
+	notStarted := point(200, 100, 40, 0, 8, 10)
+	notStarted.NotStarted = 2
+	failed := point(150, 90, 40, 0, 8, 10)
+	failed.NotStarted = 1
+	rec := Recommend([]bench.PointSummary{notStarted, failed}, DefaultLimits())
+	if rec.Best != 0 || rec.Excluded[0] != "" || rec.Excluded[1] != "1 of 10 trials did not converge" {
+		t.Fatalf("best %d, excluded %q; want 0, [\"\" \"1 of 10 trials did not converge\"]", rec.Best, rec.Excluded)
 	}
 }

@@ -174,7 +174,7 @@ func (b *builder) networkParas() []string {
 		paras = append(paras, fmt.Sprintf("Peer timers fire up to %v late, uniformly at random, as operating-system timers do.", o.TimerJitter))
 	}
 	if o.Eligible > 0 {
-		paras = append(paras, fmt.Sprintf("Only %d peers hold up-to-date logs and can win an election; the others lag behind, as in the Raft paper's failover measurement.", o.Eligible))
+		paras = append(paras, fmt.Sprintf("Only peers 0..%d hold up-to-date logs; the others lag behind and cannot win an election, as in the Raft paper's failover measurement. The leader that fails is always one of the %d (a stale peer cannot be elected), so %d of the survivors can replace it.", o.Eligible-1, o.Eligible, o.Eligible-1))
 	}
 	if o.Scenario == bench.Steady {
 		paras = append(paras, fmt.Sprintf("Each steady trial ran %v of simulated time after its first stable leader.", o.Duration))
@@ -205,7 +205,7 @@ func (b *builder) recommendationParas() []string {
 				closest = i
 			}
 		}
-		text := fmt.Sprintf("No setting meets the limits (%s, and every trial converged).", limits)
+		text := fmt.Sprintf("No setting meets the limits (%s, and every started trial converged).", limits)
 		if closest >= 0 {
 			text += fmt.Sprintf(" The lowest p99 %s, %s ms, belongs to %s, which is out because %s. Relax --max-rpc-rate or --max-spurious-per-hour, or widen the sweep.",
 				stableLabel, num(pts[closest].StableMs.P99, 1), b.label(closest), b.rec.Excluded[closest])
@@ -213,10 +213,13 @@ func (b *builder) recommendationParas() []string {
 		return []string{text}
 	}
 	best := pts[b.rec.Best]
-	text := fmt.Sprintf("**Use %s.** Of %d settings, %d stay within the limits (%s, and every trial converged); this one has the lowest p99 %s among them: %s ms (median %s ms, 95%% CI %s–%s ms, over %d trials). With no faults it costs %s RPCs per second and showed %d spurious elections in %s h of simulated running.",
+	text := fmt.Sprintf("**Use %s.** Of %d settings, %d stay within the limits (%s, and every started trial converged); this one has the lowest p99 %s among them: %s ms (median %s ms, 95%% CI %s–%s ms, over %d trials). With no faults it costs %s RPCs per second and showed %d spurious elections in %s h of simulated running.",
 		b.label(b.rec.Best), len(pts), len(b.rec.Ranked), limits, stableLabel,
 		num(best.StableMs.P99, 1), num(best.StableMs.P50, 1), num(best.StableMs.P50Low, 1), num(best.StableMs.P50High, 1), best.StableMs.N,
 		num(best.SteadyRPCRate(), 1), best.QuietElections, num(best.QuietHours, 2))
+	if best.NotStarted > 0 {
+		text += fmt.Sprintf(" %d of its %d trials did not start (%s) and are left out of its figures.", best.NotStarted, best.Trials, notStartedWhy)
+	}
 	if h := float64(best.QuietHours); h > 0 {
 		text += fmt.Sprintf(" (At that length of observation one election would read as %.1f per hour: a longer -quiet window or -scenario steady resolves rarer ones.)", 1/h)
 	}
@@ -243,6 +246,9 @@ func (b *builder) recommendationParas() []string {
 	paras = append(paras, b.etcdPara(b.rec.Best))
 	return paras
 }
+
+// notStartedWhy says what keeps a trial from starting.
+const notStartedWhy = "the cluster had no stable leader, or was not quiet, when the fault was due"
 
 func (b *builder) etcdPara(i int) string {
 	st := b.in.Points[i].Setting
@@ -287,7 +293,7 @@ func (b *builder) settingsTable() *table {
 			verdict = b.rec.Excluded[i]
 		}
 		t.Rows = append(t.Rows, []string{fmt.Sprint(i + 1), st.Interval.String(), fmt.Sprintf("%v..%v", st.TimeoutMin, st.TimeoutMax),
-			fmt.Sprint(st.Nodes), lat, fmt.Sprint(st.Loss), fmt.Sprintf("%d/%d", p.Converged, p.Trials),
+			fmt.Sprint(st.Nodes), lat, fmt.Sprint(st.Loss), convergedCell(p),
 			fmt.Sprintf("%s (%s–%s)", num(p.StableMs.P50, 1), num(p.StableMs.P50Low, 1), num(p.StableMs.P50High, 1)),
 			num(p.StableMs.P99, 1), num(p.ElectedMs.P99, 1), num(p.SteadyRPCRate(), 1), num(p.SpuriousPerHour, 1), verdict})
 	}
@@ -313,4 +319,14 @@ func (b *builder) fidelitySection() section {
 		"The targets: where the timeout has at least 5 ms of randomness, the median within 10% and p10 and p90 within 20%; on the narrower lines, decided by hundreds of split votes, the median within 30%. The distribution chart draws the measured quantiles as dashed lines.",
 	}
 	return section{Heading: "Against a real cluster (" + b.ref.Name + ")", Paras: paras, Table: t}
+}
+
+// convergedCell is "converged/trials", with the trials that did not start
+// named apart: they are not failures to converge.
+func convergedCell(p bench.PointSummary) string {
+	cell := fmt.Sprintf("%d/%d", p.Converged, p.Trials)
+	if p.NotStarted > 0 {
+		cell += fmt.Sprintf(" (%d not started)", p.NotStarted)
+	}
+	return cell
 }

@@ -93,7 +93,7 @@ func newFlagSet(name string, v *flagValues) *pflag.FlagSet {
 	fs.DurationVar(&v.timerJitter, "timer-jitter", 0, "let every peer timer fire up to this late, at random, as real OS timers do (0: exact)")
 	fs.DurationVar(&v.timeoutResolution, "timeout-resolution", 0, "draw election timeouts in whole steps of this size, as implementations do (LogCabin: 1ms; 0: any nanosecond)")
 	fs.StringVar(&v.scenario, "scenario", string(d.Scenario), "leader-crash (the paper's failover), cold-start, partition or steady")
-	fs.IntVar(&v.eligible, "eligible", 0, "leader-crash/partition: only this many peers, a majority, hold up-to-date logs and can win (0: all)")
+	fs.IntVar(&v.eligible, "eligible", 0, "leader-crash/partition: K, a majority: peers 0..K-1 hold the newest log, the rest lag and cannot win; the crashed (or isolated) leader is always one of the K, so K-1 survivors can win and the other N-K cannot (0: all)")
 	fs.DurationVar(&v.bootSkew, "boot-skew", 0, "boot each peer at a random time in [0, skew]")
 	fs.DurationVar(&v.duration, "duration", d.Duration, "steady: simulated time to run after the first stable leader")
 	fs.DurationVar(&v.quiet, "quiet", d.Quiet, "after a trial's measured phase converged, run on this long without faults to count spurious elections and the steady RPC rate (steady uses -duration)")

@@ -62,9 +62,12 @@ func printResult(w io.Writer, sc bench.Scenario, r bench.Result) {
 			fmt.Fprintf(w, "  %-22s not reached\n", label+":")
 		}
 	}
-	if r.Converged {
+	switch r.Outcome {
+	case bench.Converged:
 		fmt.Fprintln(w, "result: converged")
-	} else {
+	case bench.NotStarted:
+		fmt.Fprintf(w, "result: not started: %s\n", r.Failure)
+	default:
 		fmt.Fprintf(w, "result: did not converge: %s\n", r.Failure)
 	}
 	if r.CrashOffset != bench.NotReached {
