@@ -173,6 +173,12 @@ func (b *builder) networkParas() []string {
 	if o.TimerJitter > 0 {
 		paras = append(paras, fmt.Sprintf("Peer timers fire up to %v late, uniformly at random, as operating-system timers do.", o.TimerJitter))
 	}
+	if o.TimeoutResolution > 0 {
+		paras = append(paras, fmt.Sprintf("Election timeouts are drawn in whole steps of %v, as implementations draw them.", o.TimeoutResolution))
+	}
+	if o.BootSkew > 0 && o.Scenario != bench.ColdStart && o.Scenario != bench.Steady {
+		paras = append(paras, fmt.Sprintf("Peers boot at random within %v of each other, so the cluster's first leader, the setup for the fault, is elected quickly.", o.BootSkew))
+	}
 	if o.Eligible > 0 {
 		paras = append(paras, fmt.Sprintf("Only peers 0..%d hold up-to-date logs; the others lag behind and cannot win an election, as in the Raft paper's failover measurement. The leader that fails is always one of the %d (a stale peer cannot be elected), so %d of the survivors can replace it.", o.Eligible-1, o.Eligible, o.Eligible-1))
 	}
