@@ -44,7 +44,7 @@ func firstAt(events []Event, f func(Event) bool) time.Duration {
 func TestWritesArePaidBeforeVotesAndReplies(t *testing.T) {
 	ms := time.Millisecond
 	for _, c := range []struct {
-		fsync                    Latency
+		fsync                   Latency
 		vote, leader, heartbeat time.Duration
 	}{
 		{Constant{D: 10 * ms}, 131 * ms, 132 * ms, 133 * ms},
