@@ -48,7 +48,10 @@ func newLab(t *testing.T, kind RuntimeKind, nodes int, seed uint64) *lab {
 		Raft:    labRaft,
 		Runtime: kind,
 		Network: Network{Latency: Uniform{Min: 500 * time.Microsecond, Max: 3 * time.Millisecond}},
-		Record:  true,
+		// Writes that take time (and block the peer) in every lab test,
+		// on both runtimes: under -race too.
+		Fsync:  Uniform{Min: 200 * time.Microsecond, Max: time.Millisecond},
+		Record: true,
 	})
 	if err != nil {
 		t.Fatal(err)
