@@ -281,6 +281,7 @@ func ReplayCommand(st bench.Setting, o bench.Options, seed uint64) string {
 	}
 	add("-rpc-timeout", o.RPCTimeout, 0)
 	add("-timer-jitter", o.TimerJitter, 0)
+	add("-timeout-resolution", o.TimeoutResolution, 0)
 	add("-boot-skew", o.BootSkew, 0)
 	add("-limit", o.Limit, def.Limit)
 	add("-quiet", o.Quiet, def.Quiet)

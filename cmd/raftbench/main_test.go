@@ -5,14 +5,17 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/report"
 	"github.com/raftbench/raftbench/sim"
 	"github.com/spf13/pflag"
 )
@@ -281,5 +284,28 @@ func TestPresetRuns(t *testing.T) {
 	}
 	if spec.options.Fsync != (sim.Constant{D: 5 * ms}) || spec.settings[3].Latency != (sim.LogNormal{Median: ms, Sigma: 0.3}) || spec.options.TimeoutResolution != 0 {
 		t.Errorf("overridden preset: fsync %v, latency %v, resolution %v", spec.options.Fsync, spec.settings[3].Latency, spec.options.TimeoutResolution)
+	}
+}
+
+// The replay command a report prints reruns the trial exactly, with every
+// knob of the model that shapes it (fsync, timeout resolution, timer jitter,
+// boot skew, eligible peers).
+func TestReportReplayCommandReproducesTheTrial(t *testing.T) {
+	st := bench.Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 155 * ms, Nodes: 5,
+		Latency: sim.Normal{Mean: ms, StdDev: 200 * time.Microsecond}}
+	o := bench.DefaultOptions()
+	o.Eligible, o.Fsync, o.TimeoutResolution, o.TimerJitter, o.BootSkew = 3, sim.Normal{Mean: 2 * ms, StdDev: ms}, ms, 100*time.Microsecond, 50*ms
+	const seed = 42
+	r, _, err := bench.RunTrial(bench.Trial{Setting: st, Options: o, Seed: seed})
+	if err != nil || !r.Converged() {
+		t.Fatalf("trial: %+v, %v", r, err)
+	}
+	args := strings.Fields(report.ReplayCommand(st, o, seed))[1:]
+	code, stdout, stderr := runCLI(t, args...)
+	if code != exitOK {
+		t.Fatalf("%v: exit %d: %s", args, code, stderr)
+	}
+	if want := fmt.Sprintf("to leader:             %v\n", r.Elected); !strings.Contains(stdout, want) {
+		t.Errorf("replay of %v printed\n%s\nwant a line %q", args, stdout, want)
 	}
 }
