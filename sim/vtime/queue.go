@@ -2,12 +2,14 @@ package vtime
 
 import "time"
 
-// event is one scheduled wake-up: either a task to resume or a callback.
+// event is one scheduled wake-up: a parked task to resume (w), a new task
+// to start (fn, start) or a callback (fn).
 type event struct {
-	at  time.Duration
-	seq uint64
-	t   *task
-	fn  func()
+	at    time.Duration
+	seq   uint64
+	w     *worker
+	fn    func()
+	start bool
 }
 
 func (e *event) before(o *event) bool {

@@ -235,3 +235,103 @@ func TestQueueOrdersByTimeThenSeq(t *testing.T) {
 		prev = e
 	}
 }
+
+func TestGoexitEndsOnlyItsTask(t *testing.T) {
+	s := New(1)
+	ticks := 0
+	s.Go(func() {
+		for {
+			s.Sleep(time.Millisecond)
+			ticks++
+		}
+	})
+	deferred := false
+	s.Go(func() {
+		defer func() { deferred = true }()
+		s.Sleep(2 * time.Millisecond)
+		runtime.Goexit() // what t.FailNow does
+	})
+	if err := s.RunFor(10 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if !deferred || ticks != 10 || s.Live() != 1 {
+		t.Fatalf("deferred %v, ticks %d, live %d; want true, 10, 1", deferred, ticks, s.Live())
+	}
+	s.Stop()
+	if s.Live() != 0 {
+		t.Fatalf("Live() = %d after Stop", s.Live())
+	}
+}
+
+func TestCallbackPanicSurfacesInDriverAndStopStillEnds(t *testing.T) {
+	s := New(1)
+	deferred := false
+	s.Go(func() {
+		defer func() { deferred = true }()
+		for {
+			s.Sleep(time.Millisecond)
+		}
+	})
+	s.At(5*time.Millisecond, func() { panic("fault injector broken") })
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "fault injector broken") {
+				t.Fatalf("recovered %v; want the callback's panic", r)
+			}
+		}()
+		_ = s.RunFor(time.Second)
+	}()
+	s.Stop()
+	if !deferred || s.Live() != 0 {
+		t.Fatalf("after Stop: deferred %v, live %d", deferred, s.Live())
+	}
+}
+
+func TestBlockedCallbackIsReported(t *testing.T) {
+	s := New(1)
+	s.Watchdog = 100 * time.Millisecond
+	var mu sync.Mutex
+	mu.Lock()
+	s.Go(func() {
+		for {
+			s.Sleep(time.Millisecond)
+		}
+	})
+	s.At(3*time.Millisecond, func() { mu.Lock(); mu.Unlock() })
+	err := s.RunFor(time.Second)
+	if err == nil || !strings.Contains(err.Error(), "sync.Mutex.Lock") {
+		t.Fatalf("want a stuck-callback error naming the mutex, got %v", err)
+	}
+	mu.Unlock()
+}
+
+// TestWorkersAreReused checks that many short tasks, one after another, run
+// on a handful of coroutines and leave none behind after Stop.
+func TestWorkersAreReused(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s := New(1)
+	ran := 0
+	s.Go(func() {
+		for range 1000 {
+			s.Go(func() { s.Sleep(time.Millisecond); ran++ })
+			s.Sleep(time.Millisecond)
+		}
+	})
+	if err := s.RunFor(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if ran != 1000 {
+		t.Fatalf("%d short tasks ran, want 1000", ran)
+	}
+	if n := runtime.NumGoroutine() - before; n > 5 {
+		t.Fatalf("%d goroutines for 2 concurrent tasks", n)
+	}
+	s.Stop()
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after Stop, %d before", n, before)
+	}
+}
