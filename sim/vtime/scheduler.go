@@ -107,7 +107,7 @@ func (s *Scheduler) Go(f func()) {
 		return // the run is over; nothing new may start
 	}
 	s.live++
-	s.push(event{at: s.now, fn: f, start: true})
+	s.push(event{at: s.now, w: starting, fn: f})
 }
 
 // At runs fn at virtual time at (or now, if at is in the past), inline in the
@@ -145,7 +145,7 @@ func (s *Scheduler) Sleep(d time.Duration) {
 
 // ownTurn dispatches w's own wake-up if it is the next event to run.
 func (s *Scheduler) ownTurn(w *worker) bool {
-	if s.queue[0].w != w || !s.runnable() {
+	if !s.runnable() || s.queue.peek().w != w {
 		return false
 	}
 	s.now = s.queue.pop().at
@@ -195,7 +195,7 @@ func (s *Scheduler) Stop() {
 	if s.broken.Load() {
 		return
 	}
-	if len(s.queue) == 0 && len(s.idle) == 0 && !s.engineUp {
+	if s.queue.len() == 0 && len(s.idle) == 0 && !s.engineUp {
 		return // no coroutine to end
 	}
 	s.command(cmdStop)
@@ -205,12 +205,12 @@ func (s *Scheduler) Stop() {
 func (s *Scheduler) push(e event) {
 	s.seq++
 	e.seq = s.seq
-	s.queue.push(e)
+	s.queue.push(e, s.now)
 }
 
 // runnable reports whether the next event may run in this RunFor.
 func (s *Scheduler) runnable() bool {
-	return len(s.queue) > 0 && s.queue[0].at <= s.limit &&
+	return s.queue.len() > 0 && s.queue.peek().at <= s.limit &&
 		!s.halted && s.failure == nil && s.panicked == nil
 }
 
@@ -294,15 +294,15 @@ func (s *Scheduler) run() {
 		ev := s.queue.pop()
 		s.now = ev.at
 		s.events.Add(1)
-		switch {
-		case ev.w != nil:
-			s.resume(ev.w)
-		case ev.start:
+		switch ev.w {
+		case nil:
+			ev.fn()
+		case starting:
 			w := s.worker()
 			w.f = ev.fn
 			s.resume(w)
 		default:
-			ev.fn()
+			s.resume(ev.w)
 		}
 		if s.broken.Load() {
 			return
@@ -376,14 +376,15 @@ func (s *Scheduler) taskEnded(w *worker) {
 // the workers' coroutines.
 func (s *Scheduler) kill() {
 	s.stopping = true
-	for len(s.queue) > 0 {
+	for s.queue.len() > 0 {
 		ev := s.queue.pop()
-		switch {
-		case ev.w != nil:
+		switch ev.w {
+		case nil: // a callback: dropped
+		case starting:
+			s.live-- // never ran
+		default:
 			ev.w.killed = true
 			s.resume(ev.w)
-		case ev.start:
-			s.live-- // never ran
 		}
 	}
 	for _, w := range s.idle {

@@ -3,6 +3,8 @@ package vtime
 import (
 	"fmt"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -218,21 +220,42 @@ func TestSleepOutsideTaskPanics(t *testing.T) {
 	New(1).Sleep(time.Millisecond)
 }
 
+// TestQueueOrdersByTimeThenSeq checks the queue against a sorted list while
+// events are pushed at the current instant (the FIFO) and later (the heap)
+// between pops that move time forward, as the scheduler does.
 func TestQueueOrdersByTimeThenSeq(t *testing.T) {
 	var q eventQueue
+	var model []event // kept sorted by (at, seq)
+	r := New(3)
 	seq := uint64(0)
-	s := New(3)
-	for range 1000 {
+	now := time.Duration(0)
+	push := func() {
 		seq++
-		q.push(event{at: time.Duration(s.Int64N(50)), seq: seq})
-	}
-	prev := q.pop()
-	for len(q) > 0 {
-		e := q.pop()
-		if e.before(&prev) {
-			t.Fatalf("popped (%v,%d) after (%v,%d)", e.at, e.seq, prev.at, prev.seq)
+		e := event{at: now, seq: seq}
+		if r.Int64N(3) > 0 {
+			e.at += time.Duration(r.Int64N(20))
 		}
-		prev = e
+		q.push(e, now)
+		i := sort.Search(len(model), func(i int) bool { return e.before(&model[i]) })
+		model = slices.Insert(model, i, e)
+	}
+	for range 20000 {
+		if q.len() != len(model) {
+			t.Fatalf("len %d, want %d", q.len(), len(model))
+		}
+		if len(model) == 0 || r.Int64N(2) == 0 {
+			push()
+			continue
+		}
+		if p := q.peek(); p.at != model[0].at || p.seq != model[0].seq {
+			t.Fatalf("peek (%v,%d), want (%v,%d)", p.at, p.seq, model[0].at, model[0].seq)
+		}
+		e := q.pop()
+		if e.at != model[0].at || e.seq != model[0].seq {
+			t.Fatalf("popped (%v,%d), want (%v,%d)", e.at, e.seq, model[0].at, model[0].seq)
+		}
+		model = model[1:]
+		now = e.at
 	}
 }
 
