@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math/rand/v2"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -56,6 +57,7 @@ const (
 // worker reused for many short tasks (one per RPC) keeps its grown stack
 // instead of starting a goroutine at 2 KiB that grows on the RPC path.
 type worker struct {
+	s      *Scheduler // the scheduler it works for now
 	resume func() (struct{}, bool)
 	stop   func()
 	yield  func(struct{}) bool
@@ -318,8 +320,12 @@ func (s *Scheduler) worker() *worker {
 		s.idle = s.idle[:n-1]
 		return w
 	}
-	w := &worker{}
-	w.resume, w.stop = iter.Pull(func(yield func(struct{}) bool) { s.work(w, yield) })
+	if w := spare.get(); w != nil {
+		w.s = s
+		return w
+	}
+	w := &worker{s: s}
+	w.resume, w.stop = iter.Pull(func(yield func(struct{}) bool) { work(w, yield) })
 	return w
 }
 
@@ -340,10 +346,10 @@ func (s *Scheduler) resume(w *worker) {
 
 // work is a worker coroutine's body: one task per resume after the last
 // one ended, until Stop.
-func (s *Scheduler) work(w *worker, yield func(struct{}) bool) {
+func work(w *worker, yield func(struct{}) bool) {
 	w.yield = yield
 	for {
-		s.runTask(w)
+		w.s.runTask(w)
 		if !yield(struct{}{}) {
 			return
 		}
@@ -387,8 +393,12 @@ func (s *Scheduler) kill() {
 			s.resume(ev.w)
 		}
 	}
-	for _, w := range s.idle {
-		w.stop()
+	for i, w := range s.idle {
+		w.s = nil
+		if !spare.put(w) {
+			w.stop()
+		}
+		s.idle[i] = nil
 	}
 	s.idle = nil
 }
@@ -418,5 +428,52 @@ func (s *Scheduler) waitForTasks() {
 			s.failure = stuckError(period)
 			return
 		}
+	}
+}
+
+// spare holds idle workers between schedulers: a sweep runs thousands of
+// short trials, each on a new scheduler, and each would otherwise start its
+// dozen or so coroutines afresh. Up to maxSpare of them stay parked in the
+// process after their scheduler stopped.
+var spare workerPool
+
+type workerPool struct {
+	mu   sync.Mutex
+	idle []*worker
+}
+
+const maxSpare = 128
+
+func (p *workerPool) get() *worker {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.idle)
+	if n == 0 {
+		return nil
+	}
+	w := p.idle[n-1]
+	p.idle[n-1] = nil
+	p.idle = p.idle[:n-1]
+	return w
+}
+
+func (p *workerPool) put(w *worker) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.idle) >= maxSpare {
+		return false
+	}
+	p.idle = append(p.idle, w)
+	return true
+}
+
+// drain ends the spare workers' coroutines (for tests that count goroutines).
+func (p *workerPool) drain() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, w := range idle {
+		w.stop()
 	}
 }

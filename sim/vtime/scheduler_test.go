@@ -125,6 +125,7 @@ func TestDeterministicAcrossRunsAndGOMAXPROCS(t *testing.T) {
 }
 
 func TestStopEndsParkedGoroutines(t *testing.T) {
+	spare.drain()
 	before := runtime.NumGoroutine()
 	s := New(1)
 	deferred := 0
@@ -148,6 +149,7 @@ func TestStopEndsParkedGoroutines(t *testing.T) {
 	if s.Live() != 0 {
 		t.Fatalf("Live() = %d after Stop", s.Live())
 	}
+	spare.drain() // idle workers kept for the next scheduler are no task's
 	deadline := time.Now().Add(2 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -331,6 +333,7 @@ func TestBlockedCallbackIsReported(t *testing.T) {
 // TestWorkersAreReused checks that many short tasks, one after another, run
 // on a handful of coroutines and leave none behind after Stop.
 func TestWorkersAreReused(t *testing.T) {
+	spare.drain()
 	before := runtime.NumGoroutine()
 	s := New(1)
 	ran := 0
@@ -350,6 +353,7 @@ func TestWorkersAreReused(t *testing.T) {
 		t.Fatalf("%d goroutines for 2 concurrent tasks", n)
 	}
 	s.Stop()
+	spare.drain() // idle workers kept for the next scheduler are no task's
 	deadline := time.Now().Add(2 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)

@@ -47,7 +47,7 @@ func stuckError(period time.Duration) *StuckError {
 	var running *StuckError
 	for _, g := range bytes.Split(buf, []byte("\n\n")) {
 		text := string(g)
-		if !strings.Contains(text, "vtime.(*Scheduler).work(") && !strings.Contains(text, "vtime.(*Scheduler).serve(") ||
+		if !strings.Contains(text, "vtime.work(") && !strings.Contains(text, "vtime.(*Scheduler).serve(") ||
 			strings.Contains(text, "vtime.(*Scheduler).await(") {
 			continue
 		}
