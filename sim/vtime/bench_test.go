@@ -65,3 +65,20 @@ func BenchmarkQueue(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRunFor measures a RunFor that runs one event: the hand-off to
+// the engine goroutine and back, which a trial pays for each phase.
+func BenchmarkRunFor(b *testing.B) {
+	s := New(1)
+	s.Go(func() {
+		for {
+			s.Sleep(time.Millisecond)
+		}
+	})
+	for b.Loop() {
+		if err := s.RunFor(time.Millisecond); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s.Stop()
+}

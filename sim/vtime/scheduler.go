@@ -27,6 +27,7 @@ type Scheduler struct {
 	live    int
 	idle    []*worker // workers whose task ended, ready for the next one
 
+	watch    *time.Timer   // the driver's watchdog
 	engineUp bool          // an engine goroutine is waiting for commands
 	cmd      chan command  // driver -> engine
 	done     chan struct{} // engine -> driver; buffered so an engine that outlives a stuck run never blocks
@@ -350,10 +351,29 @@ func work(w *worker, yield func(struct{}) bool) {
 	w.yield = yield
 	for {
 		w.s.runTask(w)
+		if w.s.startHere(w) {
+			continue
+		}
 		if !yield(struct{}{}) {
 			return
 		}
 	}
+}
+
+// startHere runs the next event on w, whose task has just ended, when that
+// event starts a new task: as when an election's task ends right after
+// starting its RequestVote tasks. It saves a switch to the engine and back.
+func (s *Scheduler) startHere(w *worker) bool {
+	if s.stopping || s.broken.Load() || !s.runnable() || s.queue.peek().w != starting {
+		return false
+	}
+	ev := s.queue.pop()
+	s.now = ev.at
+	s.events.Add(1)
+	s.live-- // the task that ended; the new one was counted by Go
+	w.ended = false
+	w.f = ev.fn
+	return true
 }
 
 func (s *Scheduler) runTask(w *worker) {
@@ -410,7 +430,14 @@ func (s *Scheduler) waitForTasks() {
 	if period <= 0 {
 		period = DefaultWatchdog
 	}
-	timer := time.NewTimer(period)
+	// One timer for the scheduler's life: a trial runs a handful of phases.
+	// Since Go 1.23 a stopped timer's channel holds no stale tick.
+	if s.watch == nil {
+		s.watch = time.NewTimer(period)
+	} else {
+		s.watch.Reset(period)
+	}
+	timer := s.watch
 	defer timer.Stop()
 	last := s.events.Load()
 	for {

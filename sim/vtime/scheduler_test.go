@@ -362,3 +362,26 @@ func TestWorkersAreReused(t *testing.T) {
 		t.Fatalf("%d goroutines after Stop, %d before", n, before)
 	}
 }
+
+// TestNewTasksRunInScheduleOrder covers a task that ends with new tasks
+// next in line, which run on its worker without a switch.
+func TestNewTasksRunInScheduleOrder(t *testing.T) {
+	s := New(1)
+	var got []string
+	log := func(what string) { got = append(got, fmt.Sprintf("%s@%v", what, s.Now())) }
+	s.Go(func() {
+		log("a")
+		s.Go(func() { log("b"); s.Sleep(time.Millisecond); log("b2") })
+		s.Go(func() { log("c") })
+	})
+	s.Go(func() { log("d") })
+	if err := s.RunFor(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if want := "a@0s d@0s b@0s c@0s b2@1ms"; strings.Join(got, " ") != want {
+		t.Fatalf("order %q, want %q", strings.Join(got, " "), want)
+	}
+	if s.Live() != 0 || s.Events() != 5 {
+		t.Fatalf("Live() = %d, Events() = %d; want 0, 5", s.Live(), s.Events())
+	}
+}
