@@ -68,8 +68,9 @@ type worker struct {
 }
 
 // taskKilled is the panic value that unwinds a task ended by Stop (or left
-// behind by a stuck run), running its deferred calls. A coroutine must not
-// call runtime.Goexit: iter.Pull would carry it into the engine.
+// behind by a stuck run), running its deferred calls. runtime.Goexit, which
+// did this when tasks were goroutines, would be carried by iter.Pull into
+// the engine goroutine.
 type taskKilled struct{}
 
 type taskPanic struct {
@@ -192,8 +193,9 @@ func (s *Scheduler) RunFor(d time.Duration) error {
 }
 
 // Stop ends every parked task (their deferred calls run) and drops pending
-// callbacks. A scheduler whose run failed with a stuck task cannot reclaim
-// that task's goroutine; Stop leaves it and the parked ones alone.
+// callbacks; its idle workers go to the next scheduler (see spare). A
+// scheduler whose run failed with a stuck task cannot reclaim that task's
+// goroutine; Stop leaves it and the parked ones alone.
 func (s *Scheduler) Stop() {
 	if s.broken.Load() {
 		return
