@@ -7,8 +7,13 @@
 // depends on the Go runtime's scheduling, so a run is a pure function of its
 // seed: the same event order on any machine and with any GOMAXPROCS.
 //
-// Control passes directly from the task that parks to the task that runs
-// next (one channel hand-off per event), not through a central loop; the
+// Each task runs on a worker coroutine (iter.Pull) and an engine goroutine
+// dispatches events: it resumes the task whose wake-up is next, and gets
+// control back, on the same thread, when that task sleeps or ends; a task
+// whose own wake-up is next returns from Sleep without any switch.
+// Switching coroutines bypasses the Go scheduler (no run queue, no wake-up
+// of another processor), and a worker whose task ended runs the next new
+// task, keeping its grown stack: a task per RPC costs no goroutine. The
 // driver — the goroutine calling RunFor — only gets control back when the
 // run reaches its horizon, is halted, or fails.
 //

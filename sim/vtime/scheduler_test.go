@@ -3,6 +3,8 @@ package vtime
 import (
 	"fmt"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -123,6 +125,7 @@ func TestDeterministicAcrossRunsAndGOMAXPROCS(t *testing.T) {
 }
 
 func TestStopEndsParkedGoroutines(t *testing.T) {
+	spare.drain()
 	before := runtime.NumGoroutine()
 	s := New(1)
 	deferred := 0
@@ -146,6 +149,7 @@ func TestStopEndsParkedGoroutines(t *testing.T) {
 	if s.Live() != 0 {
 		t.Fatalf("Live() = %d after Stop", s.Live())
 	}
+	spare.drain() // idle workers kept for the next scheduler are no task's
 	deadline := time.Now().Add(2 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -218,20 +222,166 @@ func TestSleepOutsideTaskPanics(t *testing.T) {
 	New(1).Sleep(time.Millisecond)
 }
 
+// TestQueueOrdersByTimeThenSeq checks the queue against a sorted list while
+// events are pushed at the current instant (the FIFO) and later (the heap)
+// between pops that move time forward, as the scheduler does.
 func TestQueueOrdersByTimeThenSeq(t *testing.T) {
 	var q eventQueue
+	var model []event // kept sorted by (at, seq)
+	r := New(3)
 	seq := uint64(0)
-	s := New(3)
-	for range 1000 {
+	now := time.Duration(0)
+	push := func() {
 		seq++
-		q.push(event{at: time.Duration(s.Int64N(50)), seq: seq})
-	}
-	prev := q.pop()
-	for len(q) > 0 {
-		e := q.pop()
-		if e.before(&prev) {
-			t.Fatalf("popped (%v,%d) after (%v,%d)", e.at, e.seq, prev.at, prev.seq)
+		e := event{at: now, seq: seq}
+		if r.Int64N(3) > 0 {
+			e.at += time.Duration(r.Int64N(20))
 		}
-		prev = e
+		q.push(e, now)
+		i := sort.Search(len(model), func(i int) bool { return e.before(&model[i]) })
+		model = slices.Insert(model, i, e)
+	}
+	for range 20000 {
+		if q.len() != len(model) {
+			t.Fatalf("len %d, want %d", q.len(), len(model))
+		}
+		if len(model) == 0 || r.Int64N(2) == 0 {
+			push()
+			continue
+		}
+		if p := q.peek(); p.at != model[0].at || p.seq != model[0].seq {
+			t.Fatalf("peek (%v,%d), want (%v,%d)", p.at, p.seq, model[0].at, model[0].seq)
+		}
+		e := q.pop()
+		if e.at != model[0].at || e.seq != model[0].seq {
+			t.Fatalf("popped (%v,%d), want (%v,%d)", e.at, e.seq, model[0].at, model[0].seq)
+		}
+		model = model[1:]
+		now = e.at
+	}
+}
+
+func TestGoexitEndsOnlyItsTask(t *testing.T) {
+	s := New(1)
+	ticks := 0
+	s.Go(func() {
+		for {
+			s.Sleep(time.Millisecond)
+			ticks++
+		}
+	})
+	deferred := false
+	s.Go(func() {
+		defer func() { deferred = true }()
+		s.Sleep(2 * time.Millisecond)
+		runtime.Goexit() // what t.FailNow does
+	})
+	if err := s.RunFor(10 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if !deferred || ticks != 10 || s.Live() != 1 {
+		t.Fatalf("deferred %v, ticks %d, live %d; want true, 10, 1", deferred, ticks, s.Live())
+	}
+	s.Stop()
+	if s.Live() != 0 {
+		t.Fatalf("Live() = %d after Stop", s.Live())
+	}
+}
+
+func TestCallbackPanicSurfacesInDriverAndStopStillEnds(t *testing.T) {
+	s := New(1)
+	deferred := false
+	s.Go(func() {
+		defer func() { deferred = true }()
+		for {
+			s.Sleep(time.Millisecond)
+		}
+	})
+	s.At(5*time.Millisecond, func() { panic("fault injector broken") })
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "fault injector broken") {
+				t.Fatalf("recovered %v; want the callback's panic", r)
+			}
+		}()
+		_ = s.RunFor(time.Second)
+	}()
+	s.Stop()
+	if !deferred || s.Live() != 0 {
+		t.Fatalf("after Stop: deferred %v, live %d", deferred, s.Live())
+	}
+}
+
+func TestBlockedCallbackIsReported(t *testing.T) {
+	s := New(1)
+	s.Watchdog = 100 * time.Millisecond
+	var mu sync.Mutex
+	mu.Lock()
+	s.Go(func() {
+		for {
+			s.Sleep(time.Millisecond)
+		}
+	})
+	s.At(3*time.Millisecond, func() { mu.Lock(); mu.Unlock() })
+	err := s.RunFor(time.Second)
+	if err == nil || !strings.Contains(err.Error(), "sync.Mutex.Lock") {
+		t.Fatalf("want a stuck-callback error naming the mutex, got %v", err)
+	}
+	mu.Unlock()
+}
+
+// TestWorkersAreReused checks that many short tasks, one after another, run
+// on a handful of coroutines and leave none behind after Stop.
+func TestWorkersAreReused(t *testing.T) {
+	spare.drain()
+	before := runtime.NumGoroutine()
+	s := New(1)
+	ran := 0
+	s.Go(func() {
+		for range 1000 {
+			s.Go(func() { s.Sleep(time.Millisecond); ran++ })
+			s.Sleep(time.Millisecond)
+		}
+	})
+	if err := s.RunFor(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if ran != 1000 {
+		t.Fatalf("%d short tasks ran, want 1000", ran)
+	}
+	if n := runtime.NumGoroutine() - before; n > 5 {
+		t.Fatalf("%d goroutines for 2 concurrent tasks", n)
+	}
+	s.Stop()
+	spare.drain() // idle workers kept for the next scheduler are no task's
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after Stop, %d before", n, before)
+	}
+}
+
+// TestNewTasksRunInScheduleOrder covers a task that ends with new tasks
+// next in line, which run on its worker without a switch.
+func TestNewTasksRunInScheduleOrder(t *testing.T) {
+	s := New(1)
+	var got []string
+	log := func(what string) { got = append(got, fmt.Sprintf("%s@%v", what, s.Now())) }
+	s.Go(func() {
+		log("a")
+		s.Go(func() { log("b"); s.Sleep(time.Millisecond); log("b2") })
+		s.Go(func() { log("c") })
+	})
+	s.Go(func() { log("d") })
+	if err := s.RunFor(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if want := "a@0s d@0s b@0s c@0s b2@1ms"; strings.Join(got, " ") != want {
+		t.Fatalf("order %q, want %q", strings.Join(got, " "), want)
+	}
+	if s.Live() != 0 || s.Events() != 5 {
+		t.Fatalf("Live() = %d, Events() = %d; want 0, 5", s.Live(), s.Events())
 	}
 }

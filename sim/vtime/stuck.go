@@ -34,26 +34,28 @@ func (e *StuckError) Error() string {
 	return msg
 }
 
-// stuckError finds the goroutine that should be running: it was started by
-// Scheduler.Go, is not parked in a scheduler, and is not waiting for its
-// first turn. Goroutines carry no scheduler identity, so when several
-// schedulers share a process a blocked task is preferred over a running one
-// (which belongs to a healthy scheduler, or spins in a loop).
+// stuckError finds the goroutine that should be running: a task's
+// coroutine (its stack runs through Scheduler.work) or an engine running a
+// callback (Scheduler.serve), that is neither switched out ("coroutine": a
+// parked task, an idle worker, an engine whose task runs) nor an engine
+// waiting for the driver. Goroutines carry no scheduler identity, so when
+// several schedulers share a process a blocked task is preferred over a
+// running one (which belongs to a healthy scheduler, or spins in a loop).
 func stuckError(period time.Duration) *StuckError {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	var running *StuckError
 	for _, g := range bytes.Split(buf, []byte("\n\n")) {
 		text := string(g)
-		if !strings.Contains(text, "vtime.(*Scheduler).Go") ||
-			strings.Contains(text, "vtime.(*Scheduler).park(") {
+		if !strings.Contains(text, "vtime.work(") && !strings.Contains(text, "vtime.(*Scheduler).serve(") ||
+			strings.Contains(text, "vtime.(*Scheduler).await(") {
 			continue
 		}
-		lines := strings.SplitN(text, "\n", 3)
-		if len(lines) >= 2 && strings.Contains(lines[1], "vtime.(*Scheduler).trampoline(") {
-			continue // not yet started
+		header, _, _ := strings.Cut(text, "\n")
+		e := &StuckError{Period: period, WaitReason: waitReason(header), Stack: text}
+		if e.WaitReason == "coroutine" {
+			continue
 		}
-		e := &StuckError{Period: period, WaitReason: waitReason(lines[0]), Stack: text}
 		if e.WaitReason != "running" && e.WaitReason != "runnable" {
 			return e
 		}
