@@ -67,28 +67,3 @@ func BenchmarkTrialTracing(b *testing.B) {
 		})
 	}
 }
-
-// BenchmarkPaperSplitVotes is the raft-paper preset's costliest line: a
-// leader-crash trial at 150-150ms, where peers split the vote for hundreds
-// of rounds (the preset's model: 1ms latency, 2.2ms fsync, 0.12ms timer
-// lateness, whole-millisecond timeouts). It reports simulated seconds per
-// wall-clock second.
-func BenchmarkPaperSplitVotes(b *testing.B) {
-	tr := Trial{
-		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 150 * ms, Nodes: 5,
-			Latency: sim.Normal{Mean: ms, StdDev: 200 * time.Microsecond}},
-		Options: Options{Scenario: LeaderCrash, Eligible: 3, Limit: 15 * time.Minute,
-			Fsync:       sim.Normal{Mean: 2200 * time.Microsecond, StdDev: ms},
-			TimerJitter: 120 * time.Microsecond, TimeoutResolution: ms},
-	}
-	var simulated time.Duration
-	for i := 0; b.Loop(); i++ {
-		tr.Seed = TrialSeed(1, 0, i)
-		r, _, err := RunTrial(tr)
-		if err != nil {
-			b.Fatal(err)
-		}
-		simulated += r.Run
-	}
-	b.ReportMetric(simulated.Seconds()/b.Elapsed().Seconds(), "sim-s/s")
-}

@@ -14,9 +14,12 @@ import (
 // device: each takes a draw of the fsync model and starts when the one
 // before it has finished.
 type store struct {
+	// idleAt is when the last write queued so far completes. It is read
+	// on every step a peer takes (its clock), so without the lock.
+	idleAt atomic.Int64
+
 	mu      sync.Mutex
-	data    []byte        // the last write queued
-	idleAt  time.Duration // when the last write queued so far completes
+	data    []byte // the last write queued
 	pending []pendingWrite
 	synced  []byte // the last write completed, as of the last durable call
 }
@@ -34,11 +37,7 @@ func (s *store) read() []byte {
 
 // busyUntil is when the disk finishes the writes queued so far (in the past
 // when it is idle).
-func (s *store) busyUntil() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.idleAt
-}
+func (s *store) busyUntil() time.Duration { return time.Duration(s.idleAt.Load()) }
 
 // write queues a write of data at now that takes cost, and returns when it
 // completes. The data is what a restart reads from then on even if the
@@ -49,9 +48,10 @@ func (s *store) write(now, cost time.Duration, data []byte) time.Duration {
 	defer s.mu.Unlock()
 	s.syncLocked(now)
 	s.data = slices.Clone(data)
-	s.idleAt = max(s.idleAt, now) + cost
-	s.pending = append(s.pending, pendingWrite{doneAt: s.idleAt, data: s.data})
-	return s.idleAt
+	done := max(s.busyUntil(), now) + cost
+	s.idleAt.Store(int64(done))
+	s.pending = append(s.pending, pendingWrite{doneAt: done, data: s.data})
+	return done
 }
 
 // durable is what the disk holds for certain at now: the last write whose

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,6 +31,12 @@ const (
 )
 
 func main() {
+	// A sweep keeps little alive (results, one cluster per worker) but
+	// allocates steadily; collecting less often buys about a tenth of the
+	// run time for some 10 MB. GOGC in the environment still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
 	stop()
