@@ -269,6 +269,9 @@ func TestPresetRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o := spec.options; o.Quiet != time.Second || o.Limit != 15*time.Minute || o.BootSkew != 150*ms || o.TimeoutResolution != ms {
+		t.Errorf("raft-paper: quiet %v, limit %v, boot skew %v, resolution %v; want 1s, 15m, 150ms, 1ms", o.Quiet, o.Limit, o.BootSkew, o.TimeoutResolution)
+	}
 	if spec.totalTrials() != 5100 || spec.settings[0].Trials != 100 || spec.options.Eligible != 3 || spec.options.Fsync == nil {
 		t.Fatalf("raft-paper: %d trials, first line %d, eligible %d, fsync %v", spec.totalTrials(), spec.settings[0].Trials, spec.options.Eligible, spec.options.Fsync)
 	}
@@ -276,13 +279,13 @@ func TestPresetRuns(t *testing.T) {
 	// experiment's design cannot.
 	v = flagValues{}
 	fs = newFlagSet("x", &v)
-	if err := fs.Parse([]string{"--preset", "raft-paper", "--persist-delay", "5ms", "--latency", "lognormal:1ms,0.3", "--timeout-resolution", "0"}); err != nil {
+	if err := fs.Parse([]string{"--preset", "raft-paper", "--persist-delay", "5ms", "--latency", "lognormal:1ms,0.3", "--timeout-resolution", "0", "--quiet", "3s"}); err != nil {
 		t.Fatal(err)
 	}
 	if spec, err = parseSweep(&v, fs); err != nil {
 		t.Fatal(err)
 	}
-	if spec.options.Fsync != (sim.Constant{D: 5 * ms}) || spec.settings[3].Latency != (sim.LogNormal{Median: ms, Sigma: 0.3}) || spec.options.TimeoutResolution != 0 {
+	if spec.options.Fsync != (sim.Constant{D: 5 * ms}) || spec.settings[3].Latency != (sim.LogNormal{Median: ms, Sigma: 0.3}) || spec.options.TimeoutResolution != 0 || spec.options.Quiet != 3*time.Second {
 		t.Errorf("overridden preset: fsync %v, latency %v, resolution %v", spec.options.Fsync, spec.settings[3].Latency, spec.options.TimeoutResolution)
 	}
 }
