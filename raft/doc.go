@@ -15,7 +15,11 @@
 //     becomeLeaderLocked and contextLostLocked.
 //   - timer.go: resetElectionTimerLocked and isElectionTimeoutLocked.
 //   - persist.go: currentTerm and votedFor, saved before any vote is granted
-//     or any term is adopted.
+//     or any term is adopted. A save may take time (a disk write): the
+//     Runtime's clock then reads past it, so the order of statements around
+//     persistLocked is the order in which a real server pays for them. The
+//     election timer restarts before a candidate's write and between a
+//     voter's two writes (the new term, then the vote), as LogCabin does.
 //   - tracing.go: optional OpenTelemetry spans of election and heartbeat
 //     rounds and of each RPC; with no tracer configured they cost a nil check.
 //

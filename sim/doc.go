@@ -7,4 +7,9 @@
 // RunUntil to let simulated time pass, and between those calls injects
 // faults (Crash, Restart, Disconnect, Partition, ...) and reads state. In
 // virtual time a run is a pure function of Config, seed included.
+//
+// Besides the network, a peer pays for stable storage: Config.Fsync is the
+// time one write of its term and vote takes. Writes queue on the peer's one
+// disk and block the peer (persister.go), as LogCabin and hashicorp/raft
+// block while they fsync.
 package sim
