@@ -149,14 +149,7 @@ func TestStopEndsParkedGoroutines(t *testing.T) {
 	if s.Live() != 0 {
 		t.Fatalf("Live() = %d after Stop", s.Live())
 	}
-	spare.drain() // idle workers kept for the next scheduler are no task's
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Fatalf("%d goroutines after Stop, %d before", n, before)
-	}
+	checkNoGoroutinesLeft(t, before)
 }
 
 func TestMutexHeldAcrossSleepIsReported(t *testing.T) {
@@ -353,14 +346,7 @@ func TestWorkersAreReused(t *testing.T) {
 		t.Fatalf("%d goroutines for 2 concurrent tasks", n)
 	}
 	s.Stop()
-	spare.drain() // idle workers kept for the next scheduler are no task's
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Fatalf("%d goroutines after Stop, %d before", n, before)
-	}
+	checkNoGoroutinesLeft(t, before)
 }
 
 // TestNewTasksRunInScheduleOrder covers a task that ends with new tasks
@@ -383,5 +369,19 @@ func TestNewTasksRunInScheduleOrder(t *testing.T) {
 	}
 	if s.Live() != 0 || s.Events() != 5 {
 		t.Fatalf("Live() = %d, Events() = %d; want 0, 5", s.Live(), s.Events())
+	}
+}
+
+// checkNoGoroutinesLeft fails t if more goroutines run than before, once
+// the idle workers kept for the next scheduler (no task's) are gone.
+func checkNoGoroutinesLeft(t *testing.T, before int) {
+	t.Helper()
+	spare.drain()
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after Stop, %d before", n, before)
 	}
 }
