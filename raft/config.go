@@ -62,5 +62,10 @@ func (c Config) Warnings() []string {
 			"HeartbeatInterval (%v) is not below ElectionTimeoutMin (%v): followers will time out between heartbeats and start spurious elections",
 			c.HeartbeatInterval, c.ElectionTimeoutMin))
 	}
+	if r := c.ElectionTimeoutResolution; r > 0 && c.ElectionTimeoutMax-c.ElectionTimeoutMin < r && c.ElectionTimeoutMax > c.ElectionTimeoutMin {
+		w = append(w, fmt.Sprintf(
+			"ElectionTimeoutResolution (%v) is coarser than the timeout range %v..%v: every timeout is %v, and peers that time out together split their votes",
+			r, c.ElectionTimeoutMin, c.ElectionTimeoutMax, c.ElectionTimeoutMin))
+	}
 	return w
 }

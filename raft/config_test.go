@@ -38,6 +38,12 @@ func TestConfigWarnings(t *testing.T) {
 	if w := (Config{75 * ms, 150 * ms, 300 * ms, 0}).Warnings(); len(w) != 0 {
 		t.Errorf("sane config warned: %v", w)
 	}
+	if w := (Config{75 * ms, 150 * ms, 151 * ms, ms}).Warnings(); len(w) != 0 {
+		t.Errorf("1ms steps over a 1ms range warned: %v", w)
+	}
+	if w := (Config{75 * ms, 150 * ms, 300 * ms, time.Second}).Warnings(); len(w) != 1 || !strings.Contains(w[0], "every timeout is 150ms") {
+		t.Errorf("1s steps over a 150ms range: warnings %v", w)
+	}
 	w := (Config{150 * ms, 150 * ms, 300 * ms, 0}).Warnings()
 	if len(w) != 1 || !strings.Contains(w[0], "HeartbeatInterval (150ms) is not below ElectionTimeoutMin (150ms)") {
 		t.Errorf("heartbeat = min timeout: warnings %v", w)

@@ -278,10 +278,10 @@ func parseSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
 // networkWarnings flags settings the network makes hopeless: a timeout or
 // an RPC timeout shorter than a round trip.
 func networkWarnings(s bench.Setting, o bench.Options) []string {
-	if s.Latency == nil {
-		return nil
+	var rtt time.Duration
+	if s.Latency != nil {
+		rtt = 2 * s.Latency.MeanDelay()
 	}
-	rtt := 2 * s.Latency.MeanDelay()
 	var w []string
 	if s.TimeoutMin < rtt {
 		w = append(w, fmt.Sprintf("ElectionTimeoutMin (%v) is below the mean round trip (%v) of latency %v: peers will time out before any vote comes back", s.TimeoutMin, rtt, s.Latency))
@@ -289,6 +289,9 @@ func networkWarnings(s bench.Setting, o bench.Options) []string {
 	var write time.Duration
 	if o.Fsync != nil {
 		write = 2 * o.Fsync.MeanDelay() // a voter adopting a newer term writes twice
+		if election := rtt + 3*o.Fsync.MeanDelay(); election >= s.TimeoutMin {
+			w = append(w, fmt.Sprintf("an election (a candidate's write, a voter's two writes and a round trip: %v on average with fsync %v) does not fit in ElectionTimeoutMin (%v): peers will time out before the votes come back", election, o.Fsync, s.TimeoutMin))
+		}
 	}
 	if o.RPCTimeout > 0 && o.RPCTimeout < rtt+write {
 		w = append(w, fmt.Sprintf("rpc-timeout (%v) is below a round trip plus a voter's two writes (%v): most calls will fail", o.RPCTimeout, rtt+write))

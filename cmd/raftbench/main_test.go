@@ -312,3 +312,25 @@ func TestReportReplayCommandReproducesTheTrial(t *testing.T) {
 		t.Errorf("replay of %v printed\n%s\nwant a line %q", args, stdout, want)
 	}
 }
+
+// Settings the disk model makes hopeless are warned about before the run.
+func TestDiskWarnings(t *testing.T) {
+	st := bench.Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}}
+	o := bench.DefaultOptions()
+	if w := networkWarnings(st, o); len(w) != 0 {
+		t.Errorf("no fsync: warnings %v", w)
+	}
+	o.Fsync = sim.Constant{D: 25 * ms} // 10ms round trip + 3 writes = 85ms: fits in 100ms
+	if w := networkWarnings(st, o); len(w) != 0 {
+		t.Errorf("an 85ms election under a 100ms timeout: warnings %v", w)
+	}
+	o.Fsync = sim.Constant{D: 30 * ms} // 100ms: does not
+	if w := networkWarnings(st, o); len(w) != 1 || !strings.Contains(w[0], "does not fit in ElectionTimeoutMin (100ms)") {
+		t.Errorf("a 100ms election under a 100ms timeout: warnings %v", w)
+	}
+	st.Latency = nil // writes alone can be too slow
+	o.Fsync = sim.Constant{D: 40 * ms}
+	if w := networkWarnings(st, o); len(w) != 1 {
+		t.Errorf("no latency, 40ms writes: warnings %v", w)
+	}
+}
