@@ -34,13 +34,18 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// run runs a command to its end and returns what it printed on standard
+// output; what it printed on standard error (go's "downloading" lines, for
+// one) is shown only if it fails.
 func run(t *testing.T, dir string, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.String())
 	}
 	return string(out)
 }
