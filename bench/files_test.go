@@ -122,3 +122,43 @@ func TestTrialColumnUnits(t *testing.T) {
 		}
 	}
 }
+
+// Each column of summary.csv shows a different statistic: filled with
+// distinct values, a PointSummary gives distinct cells, so no two columns
+// read the same field.
+func TestSummaryColumnsAreDistinct(t *testing.T) {
+	var p PointSummary
+	v := reflect.ValueOf(&p).Elem()
+	n := 0
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		switch {
+		case v.Type() == reflect.TypeFor[Setting]():
+			v.Set(reflect.ValueOf(Setting{Interval: 1001 * ms, TimeoutMin: 1002 * ms, TimeoutMax: 1003 * ms, Nodes: 1004, Latency: sim.Constant{D: ms}, Loss: 0.1005}))
+		case v.Kind() == reflect.Struct:
+			for i := range v.NumField() {
+				fill(v.Field(i))
+			}
+		case v.Kind() == reflect.Int:
+			n++
+			v.SetInt(int64(n))
+		case v.Kind() == reflect.Float64:
+			n++
+			v.SetFloat(float64(n) + 0.5)
+		default:
+			t.Fatalf("PointSummary holds a %v; teach the test to fill it", v.Type())
+		}
+	}
+	fill(v)
+	seen := map[string]string{}
+	for _, c := range summaryColumns {
+		cell := c.get(p)
+		if other, ok := seen[cell]; ok {
+			t.Errorf("columns %s and %s both read %s", other, c.Name, cell)
+		}
+		seen[cell] = c.Name
+		if (c.Unit == "ms") != strings.HasSuffix(c.Name, "_ms") {
+			t.Errorf("column %s has unit %q", c.Name, c.Unit)
+		}
+	}
+}
