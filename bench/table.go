@@ -8,19 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/raftbench/raftbench/bench/stats"
 )
 
-// Format prints a statistic with the given decimals, or "-" when missing.
-func (x Number) Format(decimals int) string {
-	if math.IsNaN(float64(x)) {
-		return "-"
-	}
-	return strconv.FormatFloat(float64(x), 'f', decimals, 64)
-}
+func num(x stats.Number, decimals int) string { return x.Format(decimals) }
 
-func num(x Number, decimals int) string { return x.Format(decimals) }
-
-func ci(d Dist) string {
+func ci(d stats.Dist) string {
 	if math.IsNaN(float64(d.P50Low)) {
 		return "-"
 	}
@@ -55,7 +49,7 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 			labelWidth = len("old leader steps down after heal (ms)")
 		}
 		fmt.Fprintf(tw, "  %-*s\tn\tmin\tp50\tp50 95%% CI\tp90\tp99\tmax\tmean\t\n", labelWidth, "")
-		row := func(label string, d Dist) {
+		row := func(label string, d stats.Dist) {
 			fmt.Fprintf(tw, "  %-*s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", labelWidth, label, d.N,
 				num(d.Min, 1), num(d.P50, 1), ci(d), num(d.P90, 1), num(d.P99, 1), num(d.Max, 1), num(d.Mean, 1))
 		}
@@ -135,14 +129,14 @@ type summaryColumn struct {
 }
 
 // numberCell is a statistic as summary.csv holds it: empty when missing.
-func numberCell(x Number) string {
+func numberCell(x stats.Number) string {
 	if math.IsNaN(float64(x)) {
 		return ""
 	}
 	return strconv.FormatFloat(float64(x), 'f', -1, 64)
 }
 
-func numberColumn(name, unit string, get func(PointSummary) Number) summaryColumn {
+func numberColumn(name, unit string, get func(PointSummary) stats.Number) summaryColumn {
 	return summaryColumn{name, unit, func(p PointSummary) string { return numberCell(get(p)) }}
 }
 
@@ -151,40 +145,40 @@ func intColumn(name string, get func(PointSummary) int) summaryColumn {
 }
 
 // distColumn is one statistic of one of a setting's distributions.
-func distColumn(name, unit string, dist func(PointSummary) Dist, stat func(Dist) Number) summaryColumn {
-	return numberColumn(name, unit, func(p PointSummary) Number { return stat(dist(p)) })
+func distColumn(name, unit string, dist func(PointSummary) stats.Dist, stat func(stats.Dist) stats.Number) summaryColumn {
+	return numberColumn(name, unit, func(p PointSummary) stats.Number { return stat(dist(p)) })
 }
 
 // summaryColumns is summary.csv, in file order.
 var summaryColumns = func() []summaryColumn {
-	// The statistics of a Dist that summary.csv uses.
-	p50 := func(d Dist) Number { return d.P50 }
-	p50Low := func(d Dist) Number { return d.P50Low }
-	p50High := func(d Dist) Number { return d.P50High }
-	p90 := func(d Dist) Number { return d.P90 }
-	p99 := func(d Dist) Number { return d.P99 }
-	maximum := func(d Dist) Number { return d.Max }
-	mean := func(d Dist) Number { return d.Mean }
+	// The statistics of a stats.Dist that summary.csv uses.
+	p50 := func(d stats.Dist) stats.Number { return d.P50 }
+	p50Low := func(d stats.Dist) stats.Number { return d.P50Low }
+	p50High := func(d stats.Dist) stats.Number { return d.P50High }
+	p90 := func(d stats.Dist) stats.Number { return d.P90 }
+	p99 := func(d stats.Dist) stats.Number { return d.P99 }
+	maximum := func(d stats.Dist) stats.Number { return d.Max }
+	mean := func(d stats.Dist) stats.Number { return d.Mean }
 
 	// The distributions of a PointSummary that summary.csv uses.
-	elected := func(p PointSummary) Dist { return p.ElectedMs }
-	stable := func(p PointSummary) Dist { return p.StableMs }
-	heal := func(p PointSummary) Dist { return p.HealMs }
-	aePerSec := func(p PointSummary) Dist { return p.AppendEntriesPerSec }
-	rvPerSec := func(p PointSummary) Dist { return p.RequestVotesPerSec }
-	phaseAE := func(p PointSummary) Dist { return p.PhaseAppendEntries }
-	phaseRV := func(p PointSummary) Dist { return p.PhaseRequestVotes }
-	rounds := func(p PointSummary) Dist { return p.Rounds }
-	splitVotes := func(p PointSummary) Dist { return p.SplitVotes }
+	elected := func(p PointSummary) stats.Dist { return p.ElectedMs }
+	stable := func(p PointSummary) stats.Dist { return p.StableMs }
+	heal := func(p PointSummary) stats.Dist { return p.HealMs }
+	aePerSec := func(p PointSummary) stats.Dist { return p.AppendEntriesPerSec }
+	rvPerSec := func(p PointSummary) stats.Dist { return p.RequestVotesPerSec }
+	phaseAE := func(p PointSummary) stats.Dist { return p.PhaseAppendEntries }
+	phaseRV := func(p PointSummary) stats.Dist { return p.PhaseRequestVotes }
+	rounds := func(p PointSummary) stats.Dist { return p.Rounds }
+	splitVotes := func(p PointSummary) stats.Dist { return p.SplitVotes }
 
 	return []summaryColumn{
 		intColumn("point", func(p PointSummary) int { return p.Point }),
-		numberColumn("interval_ms", "ms", func(p PointSummary) Number { return Number(toMs(p.Setting.Interval)) }),
-		numberColumn("timeout_min_ms", "ms", func(p PointSummary) Number { return Number(toMs(p.Setting.TimeoutMin)) }),
-		numberColumn("timeout_max_ms", "ms", func(p PointSummary) Number { return Number(toMs(p.Setting.TimeoutMax)) }),
+		numberColumn("interval_ms", "ms", func(p PointSummary) stats.Number { return stats.Number(toMs(p.Setting.Interval)) }),
+		numberColumn("timeout_min_ms", "ms", func(p PointSummary) stats.Number { return stats.Number(toMs(p.Setting.TimeoutMin)) }),
+		numberColumn("timeout_max_ms", "ms", func(p PointSummary) stats.Number { return stats.Number(toMs(p.Setting.TimeoutMax)) }),
 		intColumn("nodes", func(p PointSummary) int { return p.Setting.Nodes }),
 		{"latency", "", func(p PointSummary) string { return p.Setting.LatencyLabel() }},
-		numberColumn("loss", "", func(p PointSummary) Number { return Number(p.Setting.Loss) }),
+		numberColumn("loss", "", func(p PointSummary) stats.Number { return stats.Number(p.Setting.Loss) }),
 		intColumn("trials", func(p PointSummary) int { return p.Trials }),
 		intColumn("converged", func(p PointSummary) int { return p.Converged }),
 		intColumn("not_started", func(p PointSummary) int { return p.NotStarted }),
@@ -213,11 +207,11 @@ var summaryColumns = func() []summaryColumn {
 		distColumn("phase_request_votes_p99", "", phaseRV, p99),
 		distColumn("election_rounds_mean", "", rounds, mean),
 		distColumn("split_votes_mean", "", splitVotes, mean),
-		numberColumn("quiet_hours", "h", func(p PointSummary) Number { return p.QuietHours }),
-		numberColumn("spurious_elections_per_hour", "1/h", func(p PointSummary) Number { return p.SpuriousPerHour }),
-		numberColumn("leader_changes_per_hour", "1/h", func(p PointSummary) Number { return p.LeaderChangesPerHour }),
-		numberColumn("steady_append_entries_per_s", "1/s", func(p PointSummary) Number { return p.QuietAppendEntriesPerSec }),
-		numberColumn("steady_request_votes_per_s", "1/s", func(p PointSummary) Number { return p.QuietRequestVotesPerSec }),
+		numberColumn("quiet_hours", "h", func(p PointSummary) stats.Number { return p.QuietHours }),
+		numberColumn("spurious_elections_per_hour", "1/h", func(p PointSummary) stats.Number { return p.SpuriousPerHour }),
+		numberColumn("leader_changes_per_hour", "1/h", func(p PointSummary) stats.Number { return p.LeaderChangesPerHour }),
+		numberColumn("steady_append_entries_per_s", "1/s", func(p PointSummary) stats.Number { return p.QuietAppendEntriesPerSec }),
+		numberColumn("steady_request_votes_per_s", "1/s", func(p PointSummary) stats.Number { return p.QuietRequestVotesPerSec }),
 	}
 }()
 
