@@ -1,8 +1,9 @@
 package bench
 
 import (
-	"math"
 	"time"
+
+	"github.com/raftbench/raftbench/bench/stats"
 )
 
 // PointSummary is the statistics of one setting's trials. Times are in
@@ -16,30 +17,30 @@ type PointSummary struct {
 	Converged  int     `json:"converged"`
 	NotStarted int     `json:"not_started"`
 
-	ElectedMs Dist `json:"elected_ms"`
-	StableMs  Dist `json:"stable_ms"`
-	HealMs    Dist `json:"heal_ms"`
+	ElectedMs stats.Dist `json:"elected_ms"`
+	StableMs  stats.Dist `json:"stable_ms"`
+	HealMs    stats.Dist `json:"heal_ms"`
 
-	AppendEntriesPerSec Dist `json:"append_entries_per_s"`
-	RequestVotesPerSec  Dist `json:"request_votes_per_s"`
+	AppendEntriesPerSec stats.Dist `json:"append_entries_per_s"`
+	RequestVotesPerSec  stats.Dist `json:"request_votes_per_s"`
 	// Per measured phase: per failover in leader-crash, per partition in
 	// partition, per run after the first stable leader in steady.
-	PhaseAppendEntries Dist `json:"phase_append_entries"`
-	PhaseRequestVotes  Dist `json:"phase_request_votes"`
-	Dropped            Dist `json:"dropped"`
+	PhaseAppendEntries stats.Dist `json:"phase_append_entries"`
+	PhaseRequestVotes  stats.Dist `json:"phase_request_votes"`
+	Dropped            stats.Dist `json:"dropped"`
 
-	Rounds       Dist `json:"election_rounds"`
-	FailedRounds Dist `json:"failed_rounds"`
-	SplitVotes   Dist `json:"split_votes"`
+	Rounds       stats.Dist `json:"election_rounds"`
+	FailedRounds stats.Dist `json:"failed_rounds"`
+	SplitVotes   stats.Dist `json:"split_votes"`
 
 	// Pooled over every trial's quiet window (QuietHours of simulated time):
 	// the rates a healthy cluster with this setting shows.
-	QuietHours               Number `json:"quiet_hours"`
-	QuietElections           int    `json:"quiet_elections"`
-	SpuriousPerHour          Number `json:"spurious_elections_per_hour"`
-	LeaderChangesPerHour     Number `json:"leader_changes_per_hour"`
-	QuietAppendEntriesPerSec Number `json:"steady_append_entries_per_s"`
-	QuietRequestVotesPerSec  Number `json:"steady_request_votes_per_s"`
+	QuietHours               stats.Number `json:"quiet_hours"`
+	QuietElections           int          `json:"quiet_elections"`
+	SpuriousPerHour          stats.Number `json:"spurious_elections_per_hour"`
+	LeaderChangesPerHour     stats.Number `json:"leader_changes_per_hour"`
+	QuietAppendEntriesPerSec stats.Number `json:"steady_append_entries_per_s"`
+	QuietRequestVotesPerSec  stats.Number `json:"steady_request_votes_per_s"`
 }
 
 // NotConverged is how many trials began their measured phase and did not
@@ -50,16 +51,8 @@ func (p PointSummary) NotConverged() int { return p.Trials - p.Converged - p.Not
 func (p PointSummary) Started() int { return p.Trials - p.NotStarted }
 
 // SteadyRPCRate is the cluster's RPCs per second when nothing fails.
-func (p PointSummary) SteadyRPCRate() Number {
+func (p PointSummary) SteadyRPCRate() stats.Number {
 	return p.QuietAppendEntriesPerSec + p.QuietRequestVotesPerSec
-}
-
-// rate is n per unit, or missing when nothing was observed.
-func rate(n int, units float64) Number {
-	if units <= 0 {
-		return Number(math.NaN())
-	}
-	return Number(float64(n) / units)
 }
 
 func toMs(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -104,14 +97,14 @@ func (o *Outcome) Summarize() []PointSummary {
 			quietAE += r.Quiet.AppendEntries.Sent
 			quietRV += r.Quiet.RequestVote.Sent
 		}
-		ps.ElectedMs, ps.StableMs, ps.HealMs = Summarize(elected), Summarize(stable), Summarize(heal)
-		ps.AppendEntriesPerSec, ps.RequestVotesPerSec = Summarize(aePS), Summarize(rvPS)
-		ps.PhaseAppendEntries, ps.PhaseRequestVotes = Summarize(phaseAE), Summarize(phaseRV)
-		ps.Dropped = Summarize(dropped)
-		ps.Rounds, ps.FailedRounds, ps.SplitVotes = Summarize(rounds), Summarize(failed), Summarize(split)
-		ps.QuietHours, ps.QuietElections = Number(quiet.Hours()), quietElections
-		ps.SpuriousPerHour, ps.LeaderChangesPerHour = rate(quietElections, quiet.Hours()), rate(quietChanges, quiet.Hours())
-		ps.QuietAppendEntriesPerSec, ps.QuietRequestVotesPerSec = rate(quietAE, quiet.Seconds()), rate(quietRV, quiet.Seconds())
+		ps.ElectedMs, ps.StableMs, ps.HealMs = stats.Summarize(elected), stats.Summarize(stable), stats.Summarize(heal)
+		ps.AppendEntriesPerSec, ps.RequestVotesPerSec = stats.Summarize(aePS), stats.Summarize(rvPS)
+		ps.PhaseAppendEntries, ps.PhaseRequestVotes = stats.Summarize(phaseAE), stats.Summarize(phaseRV)
+		ps.Dropped = stats.Summarize(dropped)
+		ps.Rounds, ps.FailedRounds, ps.SplitVotes = stats.Summarize(rounds), stats.Summarize(failed), stats.Summarize(split)
+		ps.QuietHours, ps.QuietElections = stats.Number(quiet.Hours()), quietElections
+		ps.SpuriousPerHour, ps.LeaderChangesPerHour = stats.Rate(quietElections, quiet.Hours()), stats.Rate(quietChanges, quiet.Hours())
+		ps.QuietAppendEntriesPerSec, ps.QuietRequestVotesPerSec = stats.Rate(quietAE, quiet.Seconds()), stats.Rate(quietRV, quiet.Seconds())
 		out[p] = ps
 	}
 	return out

@@ -8,19 +8,13 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/raftbench/raftbench/bench/stats"
 )
 
-// Format prints a statistic with the given decimals, or "-" when missing.
-func (x Number) Format(decimals int) string {
-	if math.IsNaN(float64(x)) {
-		return "-"
-	}
-	return strconv.FormatFloat(float64(x), 'f', decimals, 64)
-}
+func num(x stats.Number, decimals int) string { return x.Format(decimals) }
 
-func num(x Number, decimals int) string { return x.Format(decimals) }
-
-func ci(d Dist) string {
+func ci(d stats.Dist) string {
 	if math.IsNaN(float64(d.P50Low)) {
 		return "-"
 	}
@@ -55,7 +49,7 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 			labelWidth = len("old leader steps down after heal (ms)")
 		}
 		fmt.Fprintf(tw, "  %-*s\tn\tmin\tp50\tp50 95%% CI\tp90\tp99\tmax\tmean\t\n", labelWidth, "")
-		row := func(label string, d Dist) {
+		row := func(label string, d stats.Dist) {
 			fmt.Fprintf(tw, "  %-*s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", labelWidth, label, d.N,
 				num(d.Min, 1), num(d.P50, 1), ci(d), num(d.P90, 1), num(d.P99, 1), num(d.Max, 1), num(d.Mean, 1))
 		}
@@ -125,17 +119,110 @@ func (sc Scenario) PhaseName() string {
 	return "cold start"
 }
 
-// SummaryColumns is the header of a per-setting CSV summary.
-var SummaryColumns = []string{
-	"point", "interval_ms", "timeout_min_ms", "timeout_max_ms", "nodes", "latency", "loss", "trials", "converged", "not_started",
-	"elected_p50_ms", "elected_p50_ci_low_ms", "elected_p50_ci_high_ms", "elected_p90_ms", "elected_p99_ms", "elected_max_ms", "elected_mean_ms",
-	"stable_p50_ms", "stable_p50_ci_low_ms", "stable_p50_ci_high_ms", "stable_p90_ms", "stable_p99_ms", "stable_max_ms", "stable_mean_ms",
-	"heal_p50_ms", "heal_p99_ms",
-	"append_entries_per_s_mean", "append_entries_per_s_p99", "request_votes_per_s_mean", "request_votes_per_s_p99",
-	"phase_append_entries_mean", "phase_request_votes_mean", "phase_request_votes_p99",
-	"election_rounds_mean", "split_votes_mean", "quiet_hours", "spurious_elections_per_hour", "leader_changes_per_hour",
-	"steady_append_entries_per_s", "steady_request_votes_per_s",
+// A summaryColumn is one column of summary.csv: its header, the unit of its
+// cells, and how a setting's statistics give the cell. The table below is
+// the only description of the file; the header and the rows both walk it.
+type summaryColumn struct {
+	Name string // the header; a unit other than a count is part of it (elected_p50_ms)
+	Unit string // "ms", "1/s", "1/h", "h", or "" for counts, labels and fractions
+	get  func(PointSummary) string
 }
+
+// numberCell is a statistic as summary.csv holds it: empty when missing.
+func numberCell(x stats.Number) string {
+	if math.IsNaN(float64(x)) {
+		return ""
+	}
+	return strconv.FormatFloat(float64(x), 'f', -1, 64)
+}
+
+func numberColumn(name, unit string, get func(PointSummary) stats.Number) summaryColumn {
+	return summaryColumn{name, unit, func(p PointSummary) string { return numberCell(get(p)) }}
+}
+
+func intColumn(name string, get func(PointSummary) int) summaryColumn {
+	return summaryColumn{name, "", func(p PointSummary) string { return strconv.Itoa(get(p)) }}
+}
+
+// distColumn is one statistic of one of a setting's distributions.
+func distColumn(name, unit string, dist func(PointSummary) stats.Dist, stat func(stats.Dist) stats.Number) summaryColumn {
+	return numberColumn(name, unit, func(p PointSummary) stats.Number { return stat(dist(p)) })
+}
+
+// summaryColumns is summary.csv, in file order.
+var summaryColumns = func() []summaryColumn {
+	// The statistics of a stats.Dist that summary.csv uses.
+	p50 := func(d stats.Dist) stats.Number { return d.P50 }
+	p50Low := func(d stats.Dist) stats.Number { return d.P50Low }
+	p50High := func(d stats.Dist) stats.Number { return d.P50High }
+	p90 := func(d stats.Dist) stats.Number { return d.P90 }
+	p99 := func(d stats.Dist) stats.Number { return d.P99 }
+	maximum := func(d stats.Dist) stats.Number { return d.Max }
+	mean := func(d stats.Dist) stats.Number { return d.Mean }
+
+	// The distributions of a PointSummary that summary.csv uses.
+	elected := func(p PointSummary) stats.Dist { return p.ElectedMs }
+	stable := func(p PointSummary) stats.Dist { return p.StableMs }
+	heal := func(p PointSummary) stats.Dist { return p.HealMs }
+	aePerSec := func(p PointSummary) stats.Dist { return p.AppendEntriesPerSec }
+	rvPerSec := func(p PointSummary) stats.Dist { return p.RequestVotesPerSec }
+	phaseAE := func(p PointSummary) stats.Dist { return p.PhaseAppendEntries }
+	phaseRV := func(p PointSummary) stats.Dist { return p.PhaseRequestVotes }
+	rounds := func(p PointSummary) stats.Dist { return p.Rounds }
+	splitVotes := func(p PointSummary) stats.Dist { return p.SplitVotes }
+
+	return []summaryColumn{
+		intColumn("point", func(p PointSummary) int { return p.Point }),
+		numberColumn("interval_ms", "ms", func(p PointSummary) stats.Number { return stats.Number(toMs(p.Setting.Interval)) }),
+		numberColumn("timeout_min_ms", "ms", func(p PointSummary) stats.Number { return stats.Number(toMs(p.Setting.TimeoutMin)) }),
+		numberColumn("timeout_max_ms", "ms", func(p PointSummary) stats.Number { return stats.Number(toMs(p.Setting.TimeoutMax)) }),
+		intColumn("nodes", func(p PointSummary) int { return p.Setting.Nodes }),
+		{"latency", "", func(p PointSummary) string { return p.Setting.LatencyLabel() }},
+		numberColumn("loss", "", func(p PointSummary) stats.Number { return stats.Number(p.Setting.Loss) }),
+		intColumn("trials", func(p PointSummary) int { return p.Trials }),
+		intColumn("converged", func(p PointSummary) int { return p.Converged }),
+		intColumn("not_started", func(p PointSummary) int { return p.NotStarted }),
+		distColumn("elected_p50_ms", "ms", elected, p50),
+		distColumn("elected_p50_ci_low_ms", "ms", elected, p50Low),
+		distColumn("elected_p50_ci_high_ms", "ms", elected, p50High),
+		distColumn("elected_p90_ms", "ms", elected, p90),
+		distColumn("elected_p99_ms", "ms", elected, p99),
+		distColumn("elected_max_ms", "ms", elected, maximum),
+		distColumn("elected_mean_ms", "ms", elected, mean),
+		distColumn("stable_p50_ms", "ms", stable, p50),
+		distColumn("stable_p50_ci_low_ms", "ms", stable, p50Low),
+		distColumn("stable_p50_ci_high_ms", "ms", stable, p50High),
+		distColumn("stable_p90_ms", "ms", stable, p90),
+		distColumn("stable_p99_ms", "ms", stable, p99),
+		distColumn("stable_max_ms", "ms", stable, maximum),
+		distColumn("stable_mean_ms", "ms", stable, mean),
+		distColumn("heal_p50_ms", "ms", heal, p50),
+		distColumn("heal_p99_ms", "ms", heal, p99),
+		distColumn("append_entries_per_s_mean", "1/s", aePerSec, mean),
+		distColumn("append_entries_per_s_p99", "1/s", aePerSec, p99),
+		distColumn("request_votes_per_s_mean", "1/s", rvPerSec, mean),
+		distColumn("request_votes_per_s_p99", "1/s", rvPerSec, p99),
+		distColumn("phase_append_entries_mean", "", phaseAE, mean),
+		distColumn("phase_request_votes_mean", "", phaseRV, mean),
+		distColumn("phase_request_votes_p99", "", phaseRV, p99),
+		distColumn("election_rounds_mean", "", rounds, mean),
+		distColumn("split_votes_mean", "", splitVotes, mean),
+		numberColumn("quiet_hours", "h", func(p PointSummary) stats.Number { return p.QuietHours }),
+		numberColumn("spurious_elections_per_hour", "1/h", func(p PointSummary) stats.Number { return p.SpuriousPerHour }),
+		numberColumn("leader_changes_per_hour", "1/h", func(p PointSummary) stats.Number { return p.LeaderChangesPerHour }),
+		numberColumn("steady_append_entries_per_s", "1/s", func(p PointSummary) stats.Number { return p.QuietAppendEntriesPerSec }),
+		numberColumn("steady_request_votes_per_s", "1/s", func(p PointSummary) stats.Number { return p.QuietRequestVotesPerSec }),
+	}
+}()
+
+// SummaryColumns is the header of a per-setting CSV summary.
+var SummaryColumns = func() []string {
+	names := make([]string, len(summaryColumns))
+	for i, c := range summaryColumns {
+		names[i] = c.Name
+	}
+	return names
+}()
 
 // WriteSummaryCSV writes one row per setting, for tools.
 func WriteSummaryCSV(w io.Writer, points []PointSummary) error {
@@ -143,24 +230,10 @@ func WriteSummaryCSV(w io.Writer, points []PointSummary) error {
 	if err := cw.Write(SummaryColumns); err != nil {
 		return err
 	}
-	n := func(x Number) string {
-		if math.IsNaN(float64(x)) {
-			return ""
-		}
-		return strconv.FormatFloat(float64(x), 'f', -1, 64)
-	}
+	row := make([]string, len(summaryColumns))
 	for _, p := range points {
-		s := p.Setting
-		e, st := p.ElectedMs, p.StableMs
-		row := []string{strconv.Itoa(p.Point), n(Number(toMs(s.Interval))), n(Number(toMs(s.TimeoutMin))), n(Number(toMs(s.TimeoutMax))),
-			strconv.Itoa(s.Nodes), s.LatencyLabel(), n(Number(s.Loss)), strconv.Itoa(p.Trials), strconv.Itoa(p.Converged), strconv.Itoa(p.NotStarted),
-			n(e.P50), n(e.P50Low), n(e.P50High), n(e.P90), n(e.P99), n(e.Max), n(e.Mean),
-			n(st.P50), n(st.P50Low), n(st.P50High), n(st.P90), n(st.P99), n(st.Max), n(st.Mean),
-			n(p.HealMs.P50), n(p.HealMs.P99),
-			n(p.AppendEntriesPerSec.Mean), n(p.AppendEntriesPerSec.P99), n(p.RequestVotesPerSec.Mean), n(p.RequestVotesPerSec.P99),
-			n(p.PhaseAppendEntries.Mean), n(p.PhaseRequestVotes.Mean), n(p.PhaseRequestVotes.P99),
-			n(p.Rounds.Mean), n(p.SplitVotes.Mean), n(p.QuietHours), n(p.SpuriousPerHour), n(p.LeaderChangesPerHour),
-			n(p.QuietAppendEntriesPerSec), n(p.QuietRequestVotesPerSec),
+		for i, c := range summaryColumns {
+			row[i] = c.get(p)
 		}
 		if err := cw.Write(row); err != nil {
 			return err

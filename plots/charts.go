@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/bench/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
@@ -134,10 +135,10 @@ func Percentiles(in Input, m Metric) (*plot.Plot, error) {
 	p := newPlot(m.Label(in.Scenario)+": p50 solid, p90 dashed, p99 dotted", "heartbeat interval (ms)", m.Label(in.Scenario))
 	dashes := [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(1.5), vg.Points(2.5)}}
 	for si, s := range in.series() {
-		for qi, q := range []func(bench.Dist) bench.Number{
-			func(d bench.Dist) bench.Number { return d.P50 },
-			func(d bench.Dist) bench.Number { return d.P90 },
-			func(d bench.Dist) bench.Number { return d.P99 },
+		for qi, q := range []func(stats.Dist) stats.Number{
+			func(d stats.Dist) stats.Number { return d.P50 },
+			func(d stats.Dist) stats.Number { return d.P90 },
+			func(d stats.Dist) stats.Number { return d.P99 },
 		} {
 			pts := in.againstInterval(s, func(p bench.PointSummary) float64 { return float64(q(m.dist(p))) })
 			if len(pts) == 0 {

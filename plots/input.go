@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/bench/stats"
 )
 
 // Input is a sweep's results as the charts need them.
@@ -33,7 +34,7 @@ func (m Metric) Label(sc bench.Scenario) string {
 	return stable + " (ms)"
 }
 
-func (m Metric) dist(p bench.PointSummary) bench.Dist {
+func (m Metric) dist(p bench.PointSummary) stats.Dist {
 	if m == Elected {
 		return p.ElectedMs
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/bench/stats"
 	"github.com/raftbench/raftbench/sim"
 )
 
@@ -21,10 +22,10 @@ const ms = time.Millisecond
 func point(p99, p50, rate, spurious float64, converged, trials int) bench.PointSummary {
 	return bench.PointSummary{
 		Trials: trials, Converged: converged,
-		StableMs:                 bench.Dist{N: converged, P99: bench.Number(p99), P50: bench.Number(p50)},
+		StableMs:                 stats.Dist{N: converged, P99: stats.Number(p99), P50: stats.Number(p50)},
 		QuietHours:               1,
-		SpuriousPerHour:          bench.Number(spurious),
-		QuietAppendEntriesPerSec: bench.Number(rate),
+		SpuriousPerHour:          stats.Number(spurious),
+		QuietAppendEntriesPerSec: stats.Number(rate),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/bench/stats"
 	"github.com/raftbench/raftbench/fidelity"
 	"github.com/raftbench/raftbench/plots"
 	"github.com/raftbench/raftbench/sim"
@@ -97,7 +98,7 @@ func (b *builder) save(p *plot.Plot, name string) (string, error) {
 	return name + ".png", nil
 }
 
-func num(x bench.Number, decimals int) string { return x.Format(decimals) }
+func num(x stats.Number, decimals int) string { return x.Format(decimals) }
 
 func (b *builder) build() (*document, error) {
 	s := b.run.Summary

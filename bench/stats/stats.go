@@ -1,4 +1,9 @@
-package bench
+// Package stats is the statistics of raftbench's results: distributions of
+// trial measurements summarized by empirical quantiles, the median's
+// distribution-free confidence interval, and pooled rates. It knows nothing
+// of trials, settings or file formats; bench formats what it computes, as
+// benchstat's formatting sits apart from benchmath.
+package stats
 
 import (
 	"encoding/json"
@@ -28,6 +33,14 @@ func (x *Number) UnmarshalJSON(b []byte) error {
 	f, err := strconv.ParseFloat(string(b), 64)
 	*x = Number(f)
 	return err
+}
+
+// Format prints a statistic with the given decimals, or "-" when missing.
+func (x Number) Format(decimals int) string {
+	if math.IsNaN(float64(x)) {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(x), 'f', decimals, 64)
 }
 
 // Dist summarizes a sample. Quantiles are empirical (the smallest sample
@@ -82,4 +95,12 @@ func medianCIRanks(n int, confidence float64) (lo, hi int, ok bool) {
 		return 0, 0, false
 	}
 	return lo, n + 1 - lo, true
+}
+
+// Rate is n events per unit observed, or missing when nothing was observed.
+func Rate(n int, units float64) Number {
+	if units <= 0 {
+		return Number(math.NaN())
+	}
+	return Number(float64(n) / units)
 }
