@@ -14,28 +14,22 @@ import (
 // the fixture sweeps. Regenerate with go test ./bench -run Golden -rewrite
 // and review the diff.
 func TestGoldenFiles(t *testing.T) {
-	runs, err := fixture.All()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range runs {
-		t.Run(r.Name, func(t *testing.T) {
-			files := []struct {
-				ext   string
-				write func(*bytes.Buffer) error
-			}{
-				{"table.txt", func(b *bytes.Buffer) error { return bench.WriteTable(b, r.Summary.Options.Scenario, r.Summary.Points) }},
-				{"summary.csv", func(b *bytes.Buffer) error { return bench.WriteSummaryCSV(b, r.Summary.Points) }},
-				{"trials.csv", func(b *bytes.Buffer) error { return bench.WriteTrialsCSV(b, r.Outcome) }},
-				{"summary.json", func(b *bytes.Buffer) error { return r.Summary.WriteJSON(b) }},
+	fixture.Each(t, func(t *testing.T, r fixture.Run) {
+		files := []struct {
+			ext   string
+			write func(*bytes.Buffer) error
+		}{
+			{"table.txt", func(b *bytes.Buffer) error { return bench.WriteTable(b, r.Summary.Options.Scenario, r.Summary.Points) }},
+			{"summary.csv", func(b *bytes.Buffer) error { return bench.WriteSummaryCSV(b, r.Summary.Points) }},
+			{"trials.csv", func(b *bytes.Buffer) error { return bench.WriteTrialsCSV(b, r.Outcome) }},
+			{"summary.json", func(b *bytes.Buffer) error { return r.Summary.WriteJSON(b) }},
+		}
+		for _, f := range files {
+			var b bytes.Buffer
+			if err := f.write(&b); err != nil {
+				t.Fatalf("%s: %v", f.ext, err)
 			}
-			for _, f := range files {
-				var b bytes.Buffer
-				if err := f.write(&b); err != nil {
-					t.Fatalf("%s: %v", f.ext, err)
-				}
-				golden.Check(t, filepath.Join("testdata", "golden", r.Name+"."+f.ext), b.Bytes())
-			}
-		})
-	}
+			golden.Check(t, filepath.Join("testdata", "golden", r.Name+"."+f.ext), b.Bytes())
+		}
+	})
 }

@@ -142,9 +142,14 @@ func (tr *tracer) voteRequested(ctx context.Context) trace.Span {
 }
 
 func (tr *tracer) voteDecided(span trace.Span, args *RequestVoteArgs, reply *RequestVoteReply) {
+	tr.handled(span, attrVoter, attrCandidate.Int(args.CandidateId), args.Term, attrVote.Bool(reply.VoteGranted), reply.Term)
+}
+
+// handled ends a handler's span with who handled the request (in role),
+// from whom, in which term, and the answer.
+func (tr *tracer) handled(span trace.Span, role attribute.Key, from attribute.KeyValue, term int, answer attribute.KeyValue, replyTerm int) {
 	if span.IsRecording() {
-		span.SetAttributes(attrVoter.Int(tr.me), attrCandidate.Int(args.CandidateId), attrTerm.Int(args.Term),
-			attrVote.Bool(reply.VoteGranted), attrReplyTerm.Int(reply.Term))
+		span.SetAttributes(role.Int(tr.me), from, attrTerm.Int(term), answer, attrReplyTerm.Int(replyTerm))
 		tr.end(span)
 	}
 }
@@ -213,9 +218,5 @@ func (tr *tracer) appendEntriesReceived(ctx context.Context) trace.Span {
 }
 
 func (tr *tracer) appendEntriesDecided(span trace.Span, args *AppendEntriesArgs, reply *AppendEntriesReply) {
-	if span.IsRecording() {
-		span.SetAttributes(attrFollower.Int(tr.me), attrLeader.Int(args.LeaderId), attrTerm.Int(args.Term),
-			attrSuccess.Bool(reply.Success), attrReplyTerm.Int(reply.Term))
-		tr.end(span)
-	}
+	tr.handled(span, attrFollower, attrLeader.Int(args.LeaderId), args.Term, attrSuccess.Bool(reply.Success), reply.Term)
 }

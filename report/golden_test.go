@@ -14,21 +14,15 @@ import (
 // wall time and command line are fixed in the input. Regenerate with
 // go test ./report -run Golden -rewrite and review the diff.
 func TestGoldenReport(t *testing.T) {
-	runs, err := fixture.All()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range runs {
-		t.Run(r.Name, func(t *testing.T) {
-			dir := t.TempDir()
-			if _, err := report.Write(dir, report.Run{Summary: r.Summary, Outcome: r.Outcome}, report.DefaultLimits()); err != nil {
-				t.Fatal(err)
-			}
-			md, err := os.ReadFile(filepath.Join(dir, report.MarkdownFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, filepath.Join("testdata", "golden", r.Name+".report.md"), md)
-		})
-	}
+	fixture.Each(t, func(t *testing.T, r fixture.Run) {
+		dir := t.TempDir()
+		if _, err := report.Write(dir, report.Run{Summary: r.Summary, Outcome: r.Outcome}, report.DefaultLimits()); err != nil {
+			t.Fatal(err)
+		}
+		md, err := os.ReadFile(filepath.Join(dir, report.MarkdownFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Check(t, filepath.Join("testdata", "golden", r.Name+".report.md"), md)
+	})
 }
