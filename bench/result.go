@@ -52,7 +52,7 @@ const (
 	NotConverged TrialOutcome = "not-converged"
 	// NotStarted: the trial never reached its measured phase: no stable
 	// leader to inject the fault into within the limit, or the cluster was
-	// not quiet at the fault (see runner.quietForFault). It says nothing
+	// not quiet at the fault (see runner.notQuiet). It says nothing
 	// about recovery, and has no times, rounds or phase RPCs.
 	NotStarted TrialOutcome = "not-started"
 )

@@ -84,9 +84,13 @@ func (ts *trialSpan) finish(c *sim.Cluster, r Result) {
 		attribute.Int("raftbench.election_rounds", r.Rounds),
 		attribute.Int("raftbench.split_votes", r.SplitVotes),
 	}
-	for name, d := range map[string]time.Duration{"raftbench.elected_ms": r.Elected, "raftbench.stable_ms": r.Stable, "raftbench.crash_offset_ms": r.CrashOffset} {
-		if d != NotReached {
-			attrs = append(attrs, attribute.Float64(name, toMs(d)))
+	// A slice, not a map: the attributes come out in the same order every run.
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{{"raftbench.elected_ms", r.Elected}, {"raftbench.stable_ms", r.Stable}, {"raftbench.crash_offset_ms", r.CrashOffset}} {
+		if t.d != NotReached {
+			attrs = append(attrs, attribute.Float64(t.name, toMs(t.d)))
 		}
 	}
 	if r.Failure != "" {

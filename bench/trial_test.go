@@ -11,7 +11,7 @@ import (
 
 const ms = time.Millisecond
 
-// exactSetting has zero latency and a fixed 150ms election timeout, so every
+// exactTrial has zero latency and a fixed 150ms election timeout, so every
 // time in a trial can be worked out by hand.
 func exactTrial(sc Scenario) Trial {
 	return Trial{

@@ -1,10 +1,6 @@
 package raft
 
-import (
-	"context"
-
-	"go.opentelemetry.io/otel/trace"
-)
+import "context"
 
 // electionTicker runs for the peer's whole life. When a follower or candidate
 // hears nothing from a leader for a full election timeout it starts a new
@@ -36,10 +32,7 @@ func (rf *Raft) startElection(term int) {
 		return
 	}
 	round := &electionRound{votes: 1} // our own vote
-	round.ctx, round.span = rf.trace.start(context.Background(), "startElection", trace.SpanKindInternal)
-	if round.span.IsRecording() {
-		round.span.SetAttributes(attrCandidate.Int(rf.me), attrTerm.Int(term), attrNeeded.Int(rf.peers/2+1))
-	}
+	rf.trace.electionStarted(round, term, rf.peers/2+1)
 	rf.round = round
 	if round.votes > rf.peers/2 {
 		// A one-peer cluster elects itself.
@@ -68,24 +61,14 @@ func (rf *Raft) askVoteFromPeer(peer int, args *RequestVoteArgs, round *election
 	if rf.killed() {
 		return // a crashed peer sends nothing
 	}
-	ctx, span := rf.trace.start(round.ctx, "askVoteFromPeer", trace.SpanKindClient)
-	if span.IsRecording() {
-		span.SetAttributes(attrCandidate.Int(rf.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
-	}
-	// Deferred first so the span ends even if the runtime stops this
-	// goroutine while the RPC is in flight.
-	defer rf.trace.end(span)
+	ctx, span := rf.trace.voteAsked(round, peer, args)
+	defer rf.trace.end(span) // also if the runtime stops us mid-RPC
 	reply := &RequestVoteReply{}
 	ok := rf.sendRequestVote(ctx, peer, args, reply)
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if span.IsRecording() {
-		span.SetAttributes(attrRPCOK.Bool(ok))
-		if ok {
-			span.SetAttributes(attrVote.Bool(reply.VoteGranted), attrReplyTerm.Int(reply.Term))
-		}
-	}
+	rf.trace.voteAnswered(span, ok, reply)
 	round.replies++
 	if !ok || rf.killed() {
 		rf.lostIfAllRepliedLocked(round)
@@ -111,6 +94,27 @@ func (rf *Raft) askVoteFromPeer(peer int, args *RequestVoteArgs, round *election
 	rf.lostIfAllRepliedLocked(round)
 }
 
+// electionRound is one startElection's state, shared by its
+// askVoteFromPeer calls under rf.mu.
+type electionRound struct {
+	votes   int
+	replies int
+	done    bool
+	roundSpan
+}
+
+// finishRoundLocked ends round once, with its outcome.
+func (rf *Raft) finishRoundLocked(round *electionRound, outcome string) {
+	if round == nil || round.done {
+		return
+	}
+	round.done = true
+	rf.trace.electionFinished(round, outcome)
+	if rf.round == round {
+		rf.round = nil
+	}
+}
+
 // lostIfAllRepliedLocked ends a round every peer has answered (or failed to)
 // without electing us.
 func (rf *Raft) lostIfAllRepliedLocked(round *electionRound) {
@@ -123,14 +127,8 @@ func (rf *Raft) lostIfAllRepliedLocked(round *electionRound) {
 func (rf *Raft) RequestVote(ctx context.Context, args *RequestVoteArgs, reply *RequestVoteReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	_, span := rf.trace.start(ctx, "RequestVote", trace.SpanKindServer)
-	defer func() {
-		if span.IsRecording() {
-			span.SetAttributes(attrVoter.Int(rf.me), attrCandidate.Int(args.CandidateId), attrTerm.Int(args.Term),
-				attrVote.Bool(reply.VoteGranted), attrReplyTerm.Int(reply.Term))
-			rf.trace.end(span)
-		}
-	}()
+	span := rf.trace.voteRequested(ctx)
+	defer rf.trace.voteDecided(span, args, reply)
 
 	reply.Term = rf.currentTerm
 	reply.VoteGranted = false

@@ -158,7 +158,7 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// callHandlers runs f as a task (handlers may only run inside the runtime).
+// callHandler runs f as a task (handlers may only run inside the runtime).
 func callHandler(t *testing.T, s *vtime.Scheduler, f func()) {
 	t.Helper()
 	s.Go(f)

@@ -1,10 +1,6 @@
 package raft
 
-import (
-	"context"
-
-	"go.opentelemetry.io/otel/trace"
-)
+import "context"
 
 // replicationTicker is the leader's heartbeat loop for term; it ends when the
 // peer is no longer the leader of that term.
@@ -25,15 +21,7 @@ func (rf *Raft) startReplication(term int) bool {
 	if rf.contextLostLocked(Leader, term) {
 		return false
 	}
-	round := &replicationRound{pending: rf.peers - 1}
-	round.ctx, round.span = rf.trace.start(context.Background(), "startReplication", trace.SpanKindInternal)
-	round.traced = round.span.IsRecording()
-	if round.traced {
-		round.span.SetAttributes(attrLeader.Int(rf.me), attrTerm.Int(term), attrPeersAsked.Int(rf.peers-1))
-		if round.pending == 0 {
-			rf.trace.end(round.span) // a one-peer cluster has no one to send to
-		}
-	}
+	round := rf.trace.replicationStarted(term, rf.peers-1)
 	rf.observer.HeartbeatRound(rf.me, term)
 	args := &AppendEntriesArgs{Term: term, LeaderId: rf.me}
 	for peer := 0; peer < rf.peers; peer++ {
@@ -49,30 +37,17 @@ func (rf *Raft) startReplication(term int) bool {
 // term in the reply means a newer leader may exist, so step down.
 func (rf *Raft) replicateToPeer(peer int, args *AppendEntriesArgs, round *replicationRound) {
 	if rf.killed() {
-		rf.replicationDone(round)
+		rf.trace.replicationEnded(round, nil)
 		return // a crashed peer sends nothing
 	}
-	ctx, span := rf.trace.start(round.ctx, "replicateToPeer", trace.SpanKindClient)
-	if span.IsRecording() {
-		span.SetAttributes(attrLeader.Int(rf.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
-		// Deferred first so the spans end even if the runtime stops this
-		// goroutine while the RPC is in flight.
-		defer func() {
-			rf.trace.end(span)
-			rf.replicationDone(round)
-		}()
-	}
+	ctx, span := rf.trace.replicationAsked(round, peer, args)
+	defer rf.trace.replicationEnded(round, span) // also if the runtime stops us mid-RPC
 	reply := &AppendEntriesReply{}
 	ok := rf.sendAppendEntries(ctx, peer, args, reply)
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if span.IsRecording() {
-		span.SetAttributes(attrRPCOK.Bool(ok))
-		if ok {
-			span.SetAttributes(attrReplyTerm.Int(reply.Term), attrSteppedDn.Bool(reply.Term > rf.currentTerm && !rf.killed()))
-		}
-	}
+	rf.trace.replicationAnswered(span, ok, reply, reply.Term > rf.currentTerm && !rf.killed())
 	if !ok || rf.killed() {
 		return
 	}
@@ -89,14 +64,8 @@ func (rf *Raft) replicateToPeer(peer int, args *AppendEntriesArgs, round *replic
 func (rf *Raft) AppendEntries(ctx context.Context, args *AppendEntriesArgs, reply *AppendEntriesReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	_, span := rf.trace.start(ctx, "AppendEntries", trace.SpanKindServer)
-	defer func() {
-		if span.IsRecording() {
-			span.SetAttributes(attrFollower.Int(rf.me), attrLeader.Int(args.LeaderId), attrTerm.Int(args.Term),
-				attrSuccess.Bool(reply.Success), attrReplyTerm.Int(reply.Term))
-			rf.trace.end(span)
-		}
-	}()
+	span := rf.trace.appendEntriesReceived(ctx)
+	defer rf.trace.appendEntriesDecided(span, args, reply)
 
 	reply.Term = rf.currentTerm
 	reply.Success = false

@@ -2,6 +2,7 @@ package raft
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -52,16 +53,20 @@ const (
 	OutcomeKilled      = "killed" // the peer crashed, or the run ended
 )
 
-// tracer is a peer's view of tracing; its zero value traces nothing at the
-// cost of a nil check.
+// tracer is a peer's view of tracing: the one-line hooks the lab functions
+// call (electionStarted, voteAsked, ...). Its zero value traces nothing at
+// the cost of a nil check per hook.
+//
+// No hook decides anything for the protocol, and no count a round keeps
+// depends on whether a span was sampled: a sampler that drops some span
+// names leaves no round span open.
 type tracer struct {
 	t     trace.Tracer
 	base  context.Context
 	epoch time.Time
 	rt    Runtime
+	me    int
 }
-
-func (tr *tracer) on() bool { return tr.t != nil }
 
 func (tr *tracer) now() time.Time { return tr.epoch.Add(tr.rt.Now()) }
 
@@ -87,50 +92,131 @@ func (tr *tracer) end(span trace.Span) {
 // noSpan is what an untraced peer records into.
 var noSpan = trace.SpanFromContext(context.Background())
 
-// electionRound is one startElection's state, shared by its
-// askVoteFromPeer calls under rf.mu.
-type electionRound struct {
-	votes   int
-	replies int
-	done    bool
-	ctx     context.Context
-	span    trace.Span
+// roundSpan is a round's span and the context its children start from.
+type roundSpan struct {
+	ctx  context.Context
+	span trace.Span
 }
 
-// finishLocked ends the round's span once, with its outcome.
-func (rf *Raft) finishRoundLocked(round *electionRound, outcome string) {
-	if round == nil || round.done {
-		return
+// electionStarted opens the span of round, an election for term.
+func (tr *tracer) electionStarted(round *electionRound, term, needed int) {
+	round.ctx, round.span = tr.start(context.Background(), "startElection", trace.SpanKindInternal)
+	if round.span.IsRecording() {
+		round.span.SetAttributes(attrCandidate.Int(tr.me), attrTerm.Int(term), attrNeeded.Int(needed))
 	}
-	round.done = true
-	if rf.trace.on() {
+}
+
+// electionFinished ends round's span with its outcome.
+func (tr *tracer) electionFinished(round *electionRound, outcome string) {
+	if tr.t != nil {
 		round.span.SetAttributes(attrOutcome.String(outcome), attrGranted.Int(round.votes))
-		rf.trace.end(round.span)
-	}
-	if rf.round == round {
-		rf.round = nil
+		tr.end(round.span)
 	}
 }
 
-// replicationRound groups one startReplication's replicateToPeer spans and
-// ends when the last of them does. Untraced rounds keep no count, so the
-// heartbeat path takes no extra lock when tracing is off.
+// voteAsked opens the span of one askVoteFromPeer; the caller ends it with
+// tr.end.
+func (tr *tracer) voteAsked(round *electionRound, peer int, args *RequestVoteArgs) (context.Context, trace.Span) {
+	ctx, span := tr.start(round.ctx, "askVoteFromPeer", trace.SpanKindClient)
+	if span.IsRecording() {
+		span.SetAttributes(attrCandidate.Int(tr.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
+	}
+	return ctx, span
+}
+
+// voteAnswered records how a RequestVote call ended.
+func (tr *tracer) voteAnswered(span trace.Span, ok bool, reply *RequestVoteReply) {
+	if span.IsRecording() {
+		span.SetAttributes(attrRPCOK.Bool(ok))
+		if ok {
+			span.SetAttributes(attrVote.Bool(reply.VoteGranted), attrReplyTerm.Int(reply.Term))
+		}
+	}
+}
+
+// voteRequested opens the RequestVote handler's span, a child of the
+// caller's; voteDecided ends it.
+func (tr *tracer) voteRequested(ctx context.Context) trace.Span {
+	_, span := tr.start(ctx, "RequestVote", trace.SpanKindServer)
+	return span
+}
+
+func (tr *tracer) voteDecided(span trace.Span, args *RequestVoteArgs, reply *RequestVoteReply) {
+	tr.handled(span, attrVoter, attrCandidate.Int(args.CandidateId), args.Term, attrVote.Bool(reply.VoteGranted), reply.Term)
+}
+
+// handled ends a handler's span with who handled the request (in role),
+// from whom, in which term, and the answer.
+func (tr *tracer) handled(span trace.Span, role attribute.Key, from attribute.KeyValue, term int, answer attribute.KeyValue, replyTerm int) {
+	if span.IsRecording() {
+		span.SetAttributes(role.Int(tr.me), from, attrTerm.Int(term), answer, attrReplyTerm.Int(replyTerm))
+		tr.end(span)
+	}
+}
+
+// replicationRound groups one startReplication's replicateToPeer spans; its
+// span ends when the last of them has finished, sampled or not. An untraced
+// round keeps no count.
 type replicationRound struct {
+	roundSpan
 	traced  bool
-	pending int // replicateToPeer calls still running; guarded by rf.mu
-	ctx     context.Context
-	span    trace.Span
+	pending atomic.Int32 // replicateToPeer calls still running
 }
 
-// replicationDone counts one replicateToPeer of a traced round as finished.
-func (rf *Raft) replicationDone(round *replicationRound) {
-	if !round.traced {
-		return
+// replicationStarted opens the span of a heartbeat round for term to peers
+// other peers.
+func (tr *tracer) replicationStarted(term, peers int) *replicationRound {
+	round := &replicationRound{}
+	round.ctx, round.span = tr.start(context.Background(), "startReplication", trace.SpanKindInternal)
+	round.traced = round.span.IsRecording()
+	if round.traced {
+		round.pending.Store(int32(peers))
+		round.span.SetAttributes(attrLeader.Int(tr.me), attrTerm.Int(term), attrPeersAsked.Int(peers))
+		if peers == 0 {
+			tr.end(round.span) // a one-peer cluster has no one to send to
+		}
 	}
-	rf.mu.Lock()
-	defer rf.mu.Unlock()
-	round.pending--
-	if round.pending == 0 {
-		rf.trace.end(round.span)
+	return round
+}
+
+// replicationAsked opens the span of one replicateToPeer; the caller ends it
+// with replicationEnded.
+func (tr *tracer) replicationAsked(round *replicationRound, peer int, args *AppendEntriesArgs) (context.Context, trace.Span) {
+	ctx, span := tr.start(round.ctx, "replicateToPeer", trace.SpanKindClient)
+	if span.IsRecording() {
+		span.SetAttributes(attrLeader.Int(tr.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
 	}
+	return ctx, span
+}
+
+// replicationAnswered records how an AppendEntries call ended.
+func (tr *tracer) replicationAnswered(span trace.Span, ok bool, reply *AppendEntriesReply, steppedDown bool) {
+	if span.IsRecording() {
+		span.SetAttributes(attrRPCOK.Bool(ok))
+		if ok {
+			span.SetAttributes(attrReplyTerm.Int(reply.Term), attrSteppedDn.Bool(steppedDown))
+		}
+	}
+}
+
+// replicationEnded ends one replicateToPeer's span (nil: it sent nothing)
+// and counts it against its round.
+func (tr *tracer) replicationEnded(round *replicationRound, span trace.Span) {
+	if span != nil && span.IsRecording() {
+		tr.end(span)
+	}
+	if round.traced && round.pending.Add(-1) == 0 {
+		tr.end(round.span)
+	}
+}
+
+// appendEntriesReceived opens the AppendEntries handler's span, a child of
+// the caller's; appendEntriesDecided ends it.
+func (tr *tracer) appendEntriesReceived(ctx context.Context) trace.Span {
+	_, span := tr.start(ctx, "AppendEntries", trace.SpanKindServer)
+	return span
+}
+
+func (tr *tracer) appendEntriesDecided(span trace.Span, args *AppendEntriesArgs, reply *AppendEntriesReply) {
+	tr.handled(span, attrFollower, attrLeader.Int(args.LeaderId), args.Term, attrSuccess.Bool(reply.Success), reply.Term)
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/raftbench/raftbench/sim"
 )
 
-// The README's example; compiled with the tests so it stays true.
+// The README's example, run with the tests so it stays true: the same seed
+// gives the same run, so its output is checked.
 func ExampleNewCluster() {
 	c, err := sim.NewCluster(sim.Config{
 		Nodes: 5,
@@ -29,4 +30,5 @@ func ExampleNewCluster() {
 	crashed := c.Now()
 	c.RunUntil(5*time.Second, func(e sim.Event) bool { return e.Kind == sim.StateChange && e.Role == raft.Leader })
 	fmt.Println("new leader after", c.Now()-crashed, c.Stats(), c.Err())
+	// Output: new leader after 158.553372ms {{48 48 47 1} {8 7 6 1}} <nil>
 }

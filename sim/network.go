@@ -158,6 +158,24 @@ func (e *endpoint) AppendEntries(ctx context.Context, from, to int, args *raft.A
 // just before the reply leaves (nil: nothing).
 type handler func(target *incarnation) (beforeReply func())
 
+// rpc is one call in flight, from the moment its sender makes it.
+type rpc struct {
+	n        *network
+	kind     RPCKind
+	from, to int
+	term     int           // the sender's term, for the timeline
+	start    time.Duration // when the call was made
+	handle   handler
+	// abandoned: the caller has already given up (the request is slower
+	// than the RPC timeout) but the request still arrives. Its handler
+	// runs; nothing goes back and nothing more is counted against the call.
+	abandoned bool
+}
+
+func (n *network) newRPC(kind RPCKind, from, to, term int, handle handler) *rpc {
+	return &rpc{n: n, kind: kind, from: from, to: to, term: term, start: n.rt.Now(), handle: handle}
+}
+
 // call carries one RPC: the sender's pending writes (nothing leaves a peer
 // before the state it depends on is on disk), request latency, the handler
 // (run at the target once the request has arrived and the target's disk is
@@ -172,67 +190,73 @@ func (n *network) call(src *incarnation, kind RPCKind, from, to, term int, handl
 	if to < 0 || to >= len(n.current) || to == from {
 		panic(fmt.Sprintf("sim: peer %d sent %v to peer %d of %d", from, kind, to, len(n.current)))
 	}
-	start := n.rt.Now()
+	return n.newRPC(kind, from, to, term, handle).send()
+}
+
+// send puts the request on the wire and waits for the call's outcome.
+func (r *rpc) send() bool {
+	n := r.n
 	n.mu.Lock()
-	n.stats[kind].Sent++
+	n.stats[r.kind].Sent++
 	outcome := Replied
 	switch {
-	case !n.linkUpLocked(from, to):
+	case !n.linkUpLocked(r.from, r.to):
 		outcome = Unreachable
 	case n.lostLocked():
 		outcome = LostRequest
 	}
 	var delay time.Duration
 	if outcome == Replied {
-		delay = n.latencyLocked(from, to)
+		delay = n.latencyLocked(r.from, r.to)
 	}
 	n.mu.Unlock()
 	if outcome != Replied {
-		return n.fail(kind, from, to, term, start, outcome)
+		return r.fail(outcome)
 	}
 	if delay >= n.timeout {
 		// The caller gives up before the request arrives, but it still
 		// arrives: deliver it from a task of its own.
+		late := *r
+		late.abandoned = true
 		n.rt.Go(func() {
 			n.rt.Sleep(delay)
-			n.deliver(kind, from, to, term, start, handle, true)
+			late.deliver()
 		})
-		return n.fail(kind, from, to, term, start, TimedOut)
+		return r.fail(TimedOut)
 	}
 	n.rt.Sleep(delay)
-	return n.deliver(kind, from, to, term, start, handle, false)
+	return r.deliver()
 }
 
 // deliver runs a request that has just arrived and carries its reply back.
-// An abandoned request's caller has already given up: the handler runs, but
-// nothing goes back and nothing more is counted against the call.
-func (n *network) deliver(kind RPCKind, from, to, term int, start time.Duration, handle handler, abandoned bool) bool {
+func (r *rpc) deliver() bool {
+	n := r.n
 	// A peer busy writing handles nothing until the write is done.
-	waitForDisk(n.rt, n.stores[to])
+	waitForDisk(n.rt, n.stores[r.to])
 	n.mu.Lock()
-	target := n.current[to]
+	target := n.current[r.to]
 	outcome := Replied
 	switch {
 	case target == nil:
 		outcome = TargetDown
-	case !n.linkUpLocked(from, to):
+	case !n.linkUpLocked(r.from, r.to):
 		outcome = Unreachable
 	}
 	if outcome == Replied {
-		n.stats[kind].Delivered++
+		n.stats[r.kind].Delivered++
 	}
 	n.mu.Unlock()
 	if outcome != Replied {
-		if abandoned {
+		if r.abandoned {
 			return false
 		}
-		return n.fail(kind, from, to, term, start, outcome)
+		return r.fail(outcome)
 	}
 
-	beforeReply := handle(target)
+	beforeReply := r.handle(target)
 	// The reply leaves once what the handler wrote is on disk.
-	waitForDisk(n.rt, n.stores[to])
-	if abandoned {
+	waitForDisk(n.rt, n.stores[r.to])
+	if r.abandoned {
 		return false
 	}
 	if beforeReply != nil && !target.dead.Load() {
@@ -244,45 +268,51 @@ func (n *network) deliver(kind RPCKind, from, to, term int, start time.Duration,
 	switch {
 	case target.dead.Load():
 		outcome = TargetDown // crashed before its reply left
-	case !n.linkUpLocked(to, from):
+	case !n.linkUpLocked(r.to, r.from):
 		outcome = Unreachable
 	case n.lostLocked():
 		outcome = LostReply
 	}
 	if outcome == Replied {
-		delay = n.latencyLocked(to, from)
-		if n.rt.Now()+delay-start > n.timeout {
+		delay = n.latencyLocked(r.to, r.from)
+		if n.rt.Now()+delay-r.start > n.timeout {
 			outcome = TimedOut
 		}
 	}
 	n.mu.Unlock()
 	if outcome != Replied {
-		return n.fail(kind, from, to, term, start, outcome)
+		return r.fail(outcome)
 	}
 
 	n.rt.Sleep(delay)
 	n.mu.Lock()
-	if !n.linkUpLocked(to, from) {
+	if !n.linkUpLocked(r.to, r.from) {
 		outcome = Unreachable // cut while the reply was in flight
 	} else {
-		n.stats[kind].Replied++
+		n.stats[r.kind].Replied++
 	}
 	n.mu.Unlock()
 	if outcome != Replied {
-		return n.fail(kind, from, to, term, start, outcome)
+		return r.fail(outcome)
 	}
-	n.c.rpcDone(from, to, term, kind, Replied)
+	r.done(Replied)
 	return true
 }
 
 // fail counts a dropped call and makes the caller wait out the RPC timeout.
-func (n *network) fail(kind RPCKind, from, to, term int, start time.Duration, why Outcome) bool {
+func (r *rpc) fail(why Outcome) bool {
+	n := r.n
 	n.mu.Lock()
-	n.stats[kind].Dropped++
+	n.stats[r.kind].Dropped++
 	n.mu.Unlock()
-	n.c.rpcDone(from, to, term, kind, why)
-	if wait := start + n.timeout - n.rt.Now(); wait > 0 {
+	r.done(why)
+	if wait := r.start + n.timeout - n.rt.Now(); wait > 0 {
 		n.rt.Sleep(wait)
 	}
 	return false
+}
+
+// done records the call's outcome on the timeline.
+func (r *rpc) done(outcome Outcome) {
+	r.n.c.rpcDone(r.from, r.to, r.term, r.kind, outcome)
 }
