@@ -1,13 +1,13 @@
-package main
+package bench
 
 import (
 	"slices"
 	"strings"
 	"testing"
 	"time"
-)
 
-const ms = time.Millisecond
+	"github.com/raftbench/raftbench/sim"
+)
 
 func TestParseDurationList(t *testing.T) {
 	good := []struct {
@@ -57,16 +57,16 @@ func TestParseTimeoutRanges(t *testing.T) {
 	if err != nil || len(rs) != 3 {
 		t.Fatalf("got %v, %v", rs, err)
 	}
-	if lo, hi := rs[0].resolve(50 * ms); lo != 150*ms || hi != 300*ms {
+	if lo, hi := rs[0].Resolve(50 * ms); lo != 150*ms || hi != 300*ms {
 		t.Errorf("durations resolved to %v..%v", lo, hi)
 	}
-	if lo, hi := rs[1].resolve(50 * ms); lo != 150*ms || hi != 300*ms {
+	if lo, hi := rs[1].Resolve(50 * ms); lo != 150*ms || hi != 300*ms {
 		t.Errorf("3x..6x of 50ms resolved to %v..%v; want 150ms..300ms", lo, hi)
 	}
-	if lo, hi := rs[2].resolve(50 * ms); lo != 200*ms || hi != 200*ms {
+	if lo, hi := rs[2].Resolve(50 * ms); lo != 200*ms || hi != 200*ms {
 		t.Errorf("fixed 200ms resolved to %v..%v", lo, hi)
 	}
-	if lo, hi := (timeoutRange{minX: 2.5, maxX: 5, multiple: true}).resolve(75 * ms); lo != 187500*time.Microsecond || hi != 375*ms {
+	if lo, hi := (TimeoutRange{minX: 2.5, maxX: 5, multiple: true}).Resolve(75 * ms); lo != 187500*time.Microsecond || hi != 375*ms {
 		t.Errorf("2.5x..5x of 75ms resolved to %v..%v", lo, hi)
 	}
 	bad := []struct{ in, want string }{
@@ -90,7 +90,7 @@ func TestParseNodesAndLoss(t *testing.T) {
 	if n, err := parseNodes("3, 5,7"); err != nil || !slices.Equal(n, []int{3, 5, 7}) {
 		t.Errorf("parseNodes: %v, %v", n, err)
 	}
-	for _, bad := range []string{"0", "-1", "five", "3,", ""} {
+	for _, bad := range []string{"five", "3,", "", "3.5"} {
 		if _, err := parseNodes(bad); err == nil {
 			t.Errorf("parseNodes(%q) accepted", bad)
 		}
@@ -102,5 +102,27 @@ func TestParseNodesAndLoss(t *testing.T) {
 		if _, err := parseLosses(bad); err == nil {
 			t.Errorf("parseLosses(%q) accepted", bad)
 		}
+	}
+}
+
+// Settings the disk model makes hopeless are warned about before the run.
+func TestDiskWarnings(t *testing.T) {
+	st := Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}}
+	o := DefaultOptions()
+	if w := st.Warnings(o); len(w) != 0 {
+		t.Errorf("no fsync: warnings %v", w)
+	}
+	o.Fsync = sim.Constant{D: 25 * ms} // 10ms round trip + 3 writes = 85ms: fits in 100ms
+	if w := st.Warnings(o); len(w) != 0 {
+		t.Errorf("an 85ms election under a 100ms timeout: warnings %v", w)
+	}
+	o.Fsync = sim.Constant{D: 30 * ms} // 100ms: does not
+	if w := st.Warnings(o); len(w) != 1 || !strings.Contains(w[0], "does not fit in ElectionTimeoutMin (100ms)") {
+		t.Errorf("a 100ms election under a 100ms timeout: warnings %v", w)
+	}
+	st.Latency = nil // writes alone can be too slow
+	o.Fsync = sim.Constant{D: 40 * ms}
+	if w := st.Warnings(o); len(w) != 1 {
+		t.Errorf("no latency, 40ms writes: warnings %v", w)
 	}
 }
