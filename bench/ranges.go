@@ -16,22 +16,43 @@ import (
 // ask for a million-point sweep.
 const maxSweepValues = 1000
 
-// Durations is a list of durations: "75ms", "50ms,100ms", "50ms..200ms"
-// (default step) or "50ms..200ms:25ms", and combinations separated by
-// commas; every value positive.
-type Durations []time.Duration
+// The axes of a grid, each a list.
+type (
+	// Durations: "75ms", "50ms,100ms", "50ms..200ms" (default step) or
+	// "50ms..200ms:25ms", and combinations separated by commas; every value
+	// positive.
+	Durations []time.Duration
+	// TimeoutRanges: election-timeout ranges, each one setting (see
+	// parseTimeoutRanges).
+	TimeoutRanges []TimeoutRange
+	// NodeCounts: cluster sizes, "5" or "3,5,7" (checked against the
+	// scenario by Setting.Validate).
+	NodeCounts []int
+	// Losses: message-loss probabilities, "0.01" or "0,0.01,0.05".
+	Losses []float64
+)
 
-func (d *Durations) Set(s string) error {
-	v, err := parseDurationList(s)
-	if err != nil {
-		return err
-	}
-	*d = v
-	return nil
-}
+func (d *Durations) Set(s string) error     { return setList(d, parseDurationList, s) }
+func (t *TimeoutRanges) Set(s string) error { return setList(t, parseTimeoutRanges, s) }
+func (n *NodeCounts) Set(s string) error    { return setList(n, parseNodes, s) }
+func (l *Losses) Set(s string) error        { return setList(l, parseLosses, s) }
 
 func (d Durations) String() string {
 	return joinList(d, func(v time.Duration) string { return v.String() })
+}
+func (t TimeoutRanges) String() string { return joinList(t, TimeoutRange.String) }
+func (n NodeCounts) String() string    { return joinList(n, strconv.Itoa) }
+func (l Losses) String() string {
+	return joinList(l, func(p float64) string { return strconv.FormatFloat(p, 'g', -1, 64) })
+}
+
+// setList parses s into *p, which an error leaves as it was.
+func setList[L any](p *L, parse func(string) (L, error), s string) error {
+	v, err := parse(s)
+	if err == nil {
+		*p = v
+	}
+	return err
 }
 
 // joinList writes a list back as a comma-separated flag value.
@@ -45,7 +66,7 @@ func joinList[T any](list []T, format func(T) string) string {
 
 // parseDurationList reads "75ms", "50ms,100ms", "50ms..200ms" (default step)
 // or "50ms..200ms:25ms", and combinations separated by commas.
-func parseDurationList(s string) ([]time.Duration, error) {
+func parseDurationList(s string) (Durations, error) {
 	var out []time.Duration
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
@@ -179,23 +200,9 @@ func (t TimeoutRange) String() string {
 	return fmt.Sprintf("%v..%v", t.min, t.max)
 }
 
-// TimeoutRanges is a list of election-timeout ranges, each one setting.
-type TimeoutRanges []TimeoutRange
-
-func (t *TimeoutRanges) Set(s string) error {
-	v, err := parseTimeoutRanges(s)
-	if err != nil {
-		return err
-	}
-	*t = v
-	return nil
-}
-
-func (t TimeoutRanges) String() string { return joinList(t, TimeoutRange.String) }
-
 // parseTimeoutRanges reads "150ms..300ms", "150ms" (a fixed timeout),
 // "2x..4x" (multiples of the interval), and comma-separated lists of those.
-func parseTimeoutRanges(s string) ([]TimeoutRange, error) {
+func parseTimeoutRanges(s string) (TimeoutRanges, error) {
 	var out []TimeoutRange
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
@@ -245,23 +252,8 @@ func positiveMultiple(s string) (float64, error) {
 	return x, nil
 }
 
-// NodeCounts is a list of cluster sizes: "5" or "3,5,7" (checked against
-// the scenario by Setting.Validate).
-type NodeCounts []int
-
-func (n *NodeCounts) Set(s string) error {
-	v, err := parseNodes(s)
-	if err != nil {
-		return err
-	}
-	*n = v
-	return nil
-}
-
-func (n NodeCounts) String() string { return joinList(n, strconv.Itoa) }
-
 // parseNodes reads "5" or "3,5,7".
-func parseNodes(s string) ([]int, error) {
+func parseNodes(s string) (NodeCounts, error) {
 	var out []int
 	for _, item := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(item))
@@ -273,24 +265,8 @@ func parseNodes(s string) ([]int, error) {
 	return out, nil
 }
 
-// Losses is a list of message-loss probabilities: "0.01" or "0,0.01,0.05".
-type Losses []float64
-
-func (l *Losses) Set(s string) error {
-	v, err := parseLosses(s)
-	if err != nil {
-		return err
-	}
-	*l = v
-	return nil
-}
-
-func (l Losses) String() string {
-	return joinList(l, func(p float64) string { return strconv.FormatFloat(p, 'g', -1, 64) })
-}
-
 // parseLosses reads "0.01" or "0,0.01,0.05": probabilities in [0, 1).
-func parseLosses(s string) ([]float64, error) {
+func parseLosses(s string) (Losses, error) {
 	var out []float64
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)

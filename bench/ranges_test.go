@@ -28,26 +28,39 @@ func TestParseDurationList(t *testing.T) {
 		{" 20ms , 30ms..40ms:10ms ", []time.Duration{20 * ms, 30 * ms, 40 * ms}},
 	}
 	for _, tc := range good {
-		got, err := parseDurationList(tc.in)
-		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("parseDurationList(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		var d Durations
+		if err := d.Set(tc.in); err != nil || !slices.Equal(d, tc.want) {
+			t.Errorf("Durations.Set(%q): %v, %v; want %v", tc.in, d, err, tc.want)
 		}
 	}
-	bad := []struct{ in, want string }{
-		{"200ms..50ms", "reversed"},
-		{"0ms", "not positive"},
-		{"-5ms", "not positive"},
-		{"50", "not a duration"},
-		{"fast", "not a duration"},
-		{"", "not a duration"},
-		{"50ms..", "not a duration"},
-		{"50ms..200ms:0s", "not positive"},
-		{"1ms..10s:1us", "more than 1000 values"},
+	bad := map[string]string{ // input: a fragment of the error
+		"200ms..50ms":    "reversed",
+		"0ms":            "not positive",
+		"-5ms":           "not positive",
+		"50":             "not a duration",
+		"fast":           "not a duration",
+		"":               "not a duration",
+		"50ms..":         "not a duration",
+		"50ms..200ms:0s": "not positive",
+		"1ms..10s:1us":   "more than 1000 values",
 	}
-	for _, tc := range bad {
-		_, err := parseDurationList(tc.in)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("parseDurationList(%q) error %v; want one containing %q", tc.in, err, tc.want)
+	refuses(t, &Durations{ms}, bad)
+}
+
+// refuses checks that the flag value v refuses each input with an error
+// containing want, and keeps the value it had.
+func refuses(t *testing.T, v interface {
+	Set(string) error
+	String() string
+}, bad map[string]string) {
+	t.Helper()
+	before := v.String()
+	for in, want := range bad {
+		if err := v.Set(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%T.Set(%q) error %v; want one containing %q", v, in, err, want)
+		}
+		if v.String() != before {
+			t.Errorf("%T.Set(%q) changed the value from %s to %s", v, in, before, v)
 		}
 	}
 }
@@ -69,21 +82,16 @@ func TestParseTimeoutRanges(t *testing.T) {
 	if lo, hi := (TimeoutRange{minX: 2.5, maxX: 5, multiple: true}).Resolve(75 * ms); lo != 187500*time.Microsecond || hi != 375*ms {
 		t.Errorf("2.5x..5x of 75ms resolved to %v..%v", lo, hi)
 	}
-	bad := []struct{ in, want string }{
-		{"300ms..150ms", "reversed"},
-		{"6x..3x", "reversed"},
-		{"3x..300ms", "mixes"},
-		{"0x..2x", "not positive"},
-		{"ax..2x", "not a multiple"},
-		{"0s..100ms", "not positive"},
-		{"150..300", "not a duration"},
+	bad := map[string]string{ // input: a fragment of the error
+		"300ms..150ms": "reversed",
+		"6x..3x":       "reversed",
+		"3x..300ms":    "mixes",
+		"0x..2x":       "not positive",
+		"ax..2x":       "not a multiple",
+		"0s..100ms":    "not positive",
+		"150..300":     "not a duration",
 	}
-	for _, tc := range bad {
-		_, err := parseTimeoutRanges(tc.in)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("parseTimeoutRanges(%q) error %v; want one containing %q", tc.in, err, tc.want)
-		}
-	}
+	refuses(t, &TimeoutRanges{rs[1]}, bad)
 }
 
 func TestParseNodesAndLoss(t *testing.T) {
