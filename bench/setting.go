@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/raftbench/raftbench/raft"
@@ -107,13 +108,18 @@ func (o Options) FsyncLabel() string {
 	return o.Fsync.String()
 }
 
-// DefaultOptions are the CLI's defaults.
+// DefaultTraceTrials is how many trials of each setting a traced run
+// records (Options.TraceTrials): a traced trial costs 7-12 times an
+// untraced one, and a few per setting show the pattern.
+const DefaultTraceTrials = 3
+
+// DefaultOptions are the CLI's defaults (tracing off).
 func DefaultOptions() Options {
 	return Options{
 		Scenario: LeaderCrash,
 		Trials:   200,
 		Seed:     1,
-		Parallel: 1,
+		Parallel: runtime.NumCPU(), // results do not depend on it
 		Duration: 10 * time.Minute,
 		Quiet:    2 * time.Second,
 		Limit:    30 * time.Second,

@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"time"
 
@@ -114,7 +113,7 @@ func (c *cli) isGiven(name string) bool { _, ok := c.given[name]; return ok }
 func sweepFlags(name string) *cli {
 	c := newCLI(name)
 	c.grid, c.options, c.format = bench.DefaultGrid(), bench.DefaultOptions(), bench.FormatTable
-	c.options.Parallel, c.options.TraceTrials = runtime.NumCPU(), 3
+	c.options.TraceTrials = bench.DefaultTraceTrials
 	g, o, fs := &c.grid, &c.options, c.fs
 	c.value(&g.Intervals, "interval", "durations", "heartbeat interval(s): a duration, a list, or a range MIN..MAX[:STEP] (default step: 4-8 round values)",
 		"-interval 50ms..200ms   -interval 50ms..200ms:10ms   -interval 75ms,150ms")
