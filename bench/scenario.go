@@ -45,6 +45,18 @@ func ParseScenario(s string) (Scenario, error) {
 	return "", fmt.Errorf("unknown scenario %q; want one of %s", s, strings.Join(names, ", "))
 }
 
+// Set reads a scenario name: *Scenario is a flag.Value.
+func (s *Scenario) Set(name string) error {
+	sc, err := ParseScenario(name)
+	if err != nil {
+		return err
+	}
+	*s = sc
+	return nil
+}
+
+func (s Scenario) String() string { return string(s) }
+
 // Labels names the scenario's two time metrics as a user reads them.
 func (s Scenario) Labels() (elected, stable string) {
 	switch s {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/raftbench/raftbench/raft"
@@ -32,12 +33,22 @@ func (s Setting) TimeoutLabel() string {
 	return fmt.Sprintf("%v..%v", s.TimeoutMin, s.TimeoutMax)
 }
 
-// trials is how many trials this setting gets.
-func (s Setting) trials(o Options) int {
+// TrialsFor is how many trials setting s gets: its own Trials, or else
+// o.Trials.
+func (o Options) TrialsFor(s Setting) int {
 	if s.Trials > 0 {
 		return s.Trials
 	}
 	return o.Trials
+}
+
+// TotalTrials is how many trials the settings get in all.
+func (o Options) TotalTrials(settings []Setting) int {
+	n := 0
+	for _, s := range settings {
+		n += o.TrialsFor(s)
+	}
+	return n
 }
 
 func (s Setting) String() string {
@@ -97,13 +108,18 @@ func (o Options) FsyncLabel() string {
 	return o.Fsync.String()
 }
 
-// DefaultOptions are the CLI's defaults.
+// DefaultTraceTrials is how many trials of each setting a traced run
+// records (Options.TraceTrials): a traced trial costs 7-12 times an
+// untraced one, and a few per setting show the pattern.
+const DefaultTraceTrials = 3
+
+// DefaultOptions are the CLI's defaults (tracing off).
 func DefaultOptions() Options {
 	return Options{
 		Scenario: LeaderCrash,
 		Trials:   200,
 		Seed:     1,
-		Parallel: 1,
+		Parallel: runtime.NumCPU(), // results do not depend on it
 		Duration: 10 * time.Minute,
 		Quiet:    2 * time.Second,
 		Limit:    30 * time.Second,
@@ -113,67 +129,91 @@ func DefaultOptions() Options {
 // Validate checks a setting against the options it will run with.
 func (s Setting) Validate(o Options) error {
 	if err := s.Raft(o).Validate(); err != nil {
-		return err
+		return &FieldError{Field: "election-timeout", Value: s.TimeoutLabel(), Err: err}
 	}
 	if s.Trials < 0 {
-		return fmt.Errorf("trials is %d; want at least 1", s.Trials)
+		return fieldError("trials", s.Trials, "want at least 1")
 	}
-	if s.Nodes < 1 {
-		return fmt.Errorf("nodes is %d; want at least 1", s.Nodes)
-	}
-	if _, err := o.CheckNodes(s.Nodes); err != nil {
-		return err
-	}
-	return nil
+	return o.checkNodes(s.Nodes)
 }
 
-// CheckNodes says whether the scenario and the eligible count can work on a
-// cluster of n, and which of "nodes" and "eligible" is at fault if not.
-func (o Options) CheckNodes(n int) (field string, err error) {
+// checkNodes says whether the scenario and the eligible count can work on a
+// cluster of n, naming "nodes" or "eligible", whichever is at fault.
+func (o Options) checkNodes(n int) error {
+	if n < 1 {
+		return fieldError("nodes", n, "%d nodes; want at least 1", n)
+	}
 	if (o.Scenario == LeaderCrash || o.Scenario == Partition) && n < 3 {
-		return "nodes", fmt.Errorf("nodes is %d; %s needs at least 3, or the peers left after the fault are no majority", n, o.Scenario)
+		return fieldError("nodes", n, "nodes is %d; %s needs at least 3, or the peers left after the fault are no majority", n, o.Scenario)
 	}
 	if o.Eligible > n {
-		return "eligible", fmt.Errorf("eligible is %d but the cluster has %d nodes; want a majority, %d..%d (or 0 for all)", o.Eligible, n, n/2+1, n)
+		return fieldError("eligible", o.Eligible, "eligible is %d but the cluster has %d nodes; want a majority, %d..%d (or 0 for all)", o.Eligible, n, n/2+1, n)
 	}
 	if o.Eligible > 0 && o.Eligible <= n/2 {
 		// Stale peers could then elect one of their own.
-		return "eligible", fmt.Errorf("eligible is %d of %d nodes; want a majority, %d..%d, so that stale peers cannot win (or 0 for all)", o.Eligible, n, n/2+1, n)
+		return fieldError("eligible", o.Eligible, "eligible is %d of %d nodes; want a majority, %d..%d, so that stale peers cannot win (or 0 for all)", o.Eligible, n, n/2+1, n)
 	}
-	return "", nil
+	return nil
 }
 
 // Validate checks the options that do not depend on a setting.
 func (o Options) Validate() error {
-	switch {
-	case o.Trials < 1:
-		return fmt.Errorf("trials is %d; want at least 1", o.Trials)
-	case o.Parallel < 1:
-		return fmt.Errorf("parallel is %d; want at least 1", o.Parallel)
-	case o.Eligible < 0:
-		return fmt.Errorf("eligible is %d; want 0 (all) or a number of nodes", o.Eligible)
-	case o.BootSkew < 0:
-		return fmt.Errorf("boot-skew is %v; want 0 or more", o.BootSkew)
-	case o.Scenario == Steady && o.Duration <= 0:
-		return fmt.Errorf("duration is %v; want a positive duration such as 10m", o.Duration)
-	case o.Quiet < 0:
-		return fmt.Errorf("quiet is %v; want 0 or more", o.Quiet)
-	case o.Limit <= 0:
-		return fmt.Errorf("limit is %v; want a positive duration such as 30s", o.Limit)
-	case o.TimeoutResolution < 0:
-		return fmt.Errorf("timeout-resolution is %v; want 0 or a step such as 1ms", o.TimeoutResolution)
-	case o.TimerJitter < 0:
-		return fmt.Errorf("timer-jitter is %v; want 0 or more", o.TimerJitter)
-	case o.RPCTimeout < 0:
-		return fmt.Errorf("rpc-timeout is %v; want 0 (default) or more", o.RPCTimeout)
+	if _, err := ParseScenario(string(o.Scenario)); err != nil {
+		return &FieldError{Field: "scenario", Value: string(o.Scenario), Err: err}
+	}
+	checks := []struct {
+		field string
+		value any
+		bad   bool
+		want  string
+	}{
+		{"trials", o.Trials, o.Trials < 1, "want at least 1"},
+		{"parallel", o.Parallel, o.Parallel < 1, "want at least 1"},
+		{"eligible", o.Eligible, o.Eligible < 0, "want 0 (all) or a number of nodes"},
+		{"rpc-timeout", o.RPCTimeout, o.RPCTimeout < 0, "want 0 (default) or a positive duration"},
+		{"boot-skew", o.BootSkew, o.BootSkew < 0, "want 0 or a positive duration"},
+		// Only steady runs for Duration, but no run can use one that is not positive.
+		{"duration", o.Duration, o.Duration <= 0, "want a positive duration such as 10m"},
+		{"limit", o.Limit, o.Limit <= 0, "want a positive duration such as 30s"},
+		{"quiet", o.Quiet, o.Quiet < 0, "want 0 (none) or a positive duration"},
+		{"timer-jitter", o.TimerJitter, o.TimerJitter < 0, "want 0 or a positive duration"},
+		{"timeout-resolution", o.TimeoutResolution, o.TimeoutResolution < 0, "want 0 (any nanosecond) or a step such as 1ms"},
+		{"trace-trials", o.TraceTrials, o.TraceTrials < 0, "want 0 or more"},
+	}
+	for _, c := range checks {
+		if c.bad {
+			return fieldError(c.field, c.value, "%s", c.want)
+		}
 	}
 	if o.Fsync != nil {
 		if err := o.Fsync.Validate(); err != nil {
-			return fmt.Errorf("fsync: %w", err)
+			return &FieldError{Field: "fsync", Value: o.FsyncLabel(), Err: err}
 		}
 	}
-	if _, err := ParseScenario(string(o.Scenario)); err != nil {
-		return err
-	}
 	return nil
+}
+
+// Warnings lists what makes the setting valid but hopeless under o: the
+// peers' own (raft.Config.Warnings), and a timeout or an RPC timeout
+// shorter than a round trip.
+func (s Setting) Warnings(o Options) []string {
+	w := s.Raft(o).Warnings()
+	var rtt time.Duration
+	if s.Latency != nil {
+		rtt = 2 * s.Latency.MeanDelay()
+	}
+	if s.TimeoutMin < rtt {
+		w = append(w, fmt.Sprintf("ElectionTimeoutMin (%v) is below the mean round trip (%v) of latency %v: peers will time out before any vote comes back", s.TimeoutMin, rtt, s.Latency))
+	}
+	var write time.Duration
+	if o.Fsync != nil {
+		write = 2 * o.Fsync.MeanDelay() // a voter adopting a newer term writes twice
+		if election := rtt + 3*o.Fsync.MeanDelay(); election >= s.TimeoutMin {
+			w = append(w, fmt.Sprintf("an election (a candidate's write, a voter's two writes and a round trip: %v on average with fsync %v) does not fit in ElectionTimeoutMin (%v): peers will time out before the votes come back", election, o.Fsync, s.TimeoutMin))
+		}
+	}
+	if o.RPCTimeout > 0 && o.RPCTimeout < rtt+write {
+		w = append(w, fmt.Sprintf("rpc-timeout (%v) is below a round trip plus a voter's two writes (%v): most calls will fail", o.RPCTimeout, rtt+write))
+	}
+	return w
 }

@@ -44,7 +44,7 @@ func Sweep(ctx context.Context, settings []Setting, o Options, progress func(don
 	// Jobs are numbered setting by setting; first[p] is setting p's first.
 	first := make([]int, len(settings)+1)
 	for p, s := range settings {
-		first[p+1] = first[p] + s.trials(o)
+		first[p+1] = first[p] + o.TrialsFor(s)
 	}
 	total := first[len(settings)]
 	place := func(j int) (p, t int) {

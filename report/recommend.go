@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -24,10 +25,10 @@ func DefaultLimits() Limits { return Limits{MaxRPCRate: 100, MaxSpuriousPerHour:
 // Validate names a limit that cannot work.
 func (l Limits) Validate() error {
 	if !(l.MaxRPCRate > 0) {
-		return fmt.Errorf("max-rpc-rate is %v; want a positive number of RPCs per second", l.MaxRPCRate)
+		return &bench.FieldError{Field: "max-rpc-rate", Value: fmt.Sprint(l.MaxRPCRate), Err: errors.New("want a positive number of RPCs per second")}
 	}
 	if !(l.MaxSpuriousPerHour >= 0) {
-		return fmt.Errorf("max-spurious-per-hour is %v; want 0 or more", l.MaxSpuriousPerHour)
+		return &bench.FieldError{Field: "max-spurious-per-hour", Value: fmt.Sprint(l.MaxSpuriousPerHour), Err: errors.New("want 0 or more")}
 	}
 	return nil
 }

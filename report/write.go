@@ -131,11 +131,7 @@ func (b *builder) build() (*document, error) {
 func trialsPerSetting(s *bench.Summary) string {
 	counts := map[int]bool{}
 	for _, st := range s.Settings {
-		n := st.Trials
-		if n == 0 {
-			n = s.Options.Trials
-		}
-		counts[n] = true
+		counts[s.Options.TrialsFor(st)] = true
 	}
 	var parts []string
 	for n := range counts {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -35,15 +37,30 @@ type Config struct {
 // Enabled reports whether any destination is set.
 func (c Config) Enabled() bool { return c.Endpoint != "" || c.File != "" }
 
-// Validate names a setting that cannot work.
+// Validate names a setting that cannot work, as the flag that sets it
+// (this package imports nothing of raftbench's, so the message names it).
+// Protocol "" is grpc; a protocol given without an endpoint is a mistake.
+// The trace file's folder must exist and be writable, so that a long run
+// does not fail at its end.
 func (c Config) Validate() error {
 	switch c.Protocol {
 	case "", "grpc", "http":
 	default:
-		return fmt.Errorf("otlp-protocol %q: want grpc or http", c.Protocol)
+		return fmt.Errorf("-otlp-protocol %q: want grpc or http", c.Protocol)
 	}
 	if c.Protocol != "" && c.Endpoint == "" {
-		return fmt.Errorf("otlp-protocol needs -otlp-endpoint")
+		return fmt.Errorf("-otlp-protocol %q: needs -otlp-endpoint", c.Protocol)
+	}
+	if c.File != "" {
+		if fi, err := os.Stat(c.File); err == nil && fi.IsDir() {
+			return fmt.Errorf("-trace-file %q: is a folder; want a file name", c.File)
+		}
+		probe, err := os.CreateTemp(filepath.Dir(c.File), ".raftbench-probe-")
+		if err != nil {
+			return fmt.Errorf("-trace-file %q: its folder is missing or not writable", c.File)
+		}
+		probe.Close()
+		os.Remove(probe.Name())
 	}
 	return nil
 }

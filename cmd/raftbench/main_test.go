@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,8 +18,9 @@ import (
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/report"
 	"github.com/raftbench/raftbench/sim"
-	"github.com/spf13/pflag"
 )
+
+const ms = time.Millisecond
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -63,7 +65,7 @@ func TestBadInputExits2WithOneLineAndNoFolder(t *testing.T) {
 		{[]string{"-eligible", "2"}, `-eligible "2": eligible is 2 of 5 nodes; want a majority`},
 		{[]string{"-nodes", "2"}, `-nodes "2": nodes is 2; leader-crash needs at least 3`},
 		{[]string{"-scenario", "partition", "-nodes", "3,1"}, "-nodes"},
-		{[]string{"-bogus"}, "unknown"},
+		{[]string{"-bogus"}, "not defined: -bogus"},
 		{[]string{"-preset", "raft-thesis"}, `-preset "raft-thesis": unknown preset`},
 		{[]string{"-preset", "raft-paper", "-interval", "50ms"}, "-preset raft-paper sets this"},
 		{[]string{"-max-rpc-rate", "0"}, "-max-rpc-rate"},
@@ -106,13 +108,15 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("-h exit %d", code)
 	}
-	var v flagValues
-	newFlagSet("x", &v).VisitAll(func(f *pflag.Flag) {
-		if !strings.Contains(stdout, "  -"+f.Name+" ") {
+	sweepFlags("x").fs.VisitAll(func(f *flag.Flag) {
+		i := strings.Index(stdout, "\n  -"+f.Name+" ")
+		if i < 0 {
 			t.Errorf("-h does not document -%s", f.Name)
+			return
 		}
-		if _, ok := examples[f.Name]; !ok {
-			t.Errorf("-%s has no example", f.Name)
+		entry, _, _ := strings.Cut(stdout[i+1:], "\n  -")
+		if !strings.Contains(entry, "e.g. -") {
+			t.Errorf("-%s has no example:\n%s", f.Name, entry)
 		}
 	})
 }
@@ -260,33 +264,31 @@ func TestPresetRuns(t *testing.T) {
 	}
 	// Without -trials the zero-width line of raft-paper gets 100 trials and
 	// the others 1000, as in the paper.
-	var v flagValues
-	fs := newFlagSet("x", &v)
-	if err := fs.Parse([]string{"--preset", "raft-paper"}); err != nil {
+	c := sweepFlags("x")
+	if err := c.parse([]string{"--preset", "raft-paper"}); err != nil {
 		t.Fatal(err)
 	}
-	spec, err := parseSweep(&v, fs)
+	e, err := c.experiment()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := spec.options; o.Quiet != time.Second || o.Limit != 15*time.Minute || o.BootSkew != 150*ms || o.TimeoutResolution != ms {
+	if o := e.Options; o.Quiet != time.Second || o.Limit != 15*time.Minute || o.BootSkew != 150*ms || o.TimeoutResolution != ms {
 		t.Errorf("raft-paper: quiet %v, limit %v, boot skew %v, resolution %v; want 1s, 15m, 150ms, 1ms", o.Quiet, o.Limit, o.BootSkew, o.TimeoutResolution)
 	}
-	if spec.totalTrials() != 5100 || spec.settings[0].Trials != 100 || spec.options.Eligible != 3 || spec.options.Fsync == nil {
-		t.Fatalf("raft-paper: %d trials, first line %d, eligible %d, fsync %v", spec.totalTrials(), spec.settings[0].Trials, spec.options.Eligible, spec.options.Fsync)
+	if e.TotalTrials() != 5100 || e.Settings[0].Trials != 100 || e.Options.Eligible != 3 || e.Options.Fsync == nil {
+		t.Fatalf("raft-paper: %d trials, first line %d, eligible %d, fsync %v", e.TotalTrials(), e.Settings[0].Trials, e.Options.Eligible, e.Options.Fsync)
 	}
 	// The model's knobs can be turned to see how the figure moves; the
 	// experiment's design cannot.
-	v = flagValues{}
-	fs = newFlagSet("x", &v)
-	if err := fs.Parse([]string{"--preset", "raft-paper", "--persist-delay", "5ms", "--latency", "lognormal:1ms,0.3", "--timeout-resolution", "0", "--quiet", "3s"}); err != nil {
+	c = sweepFlags("x")
+	if err := c.parse([]string{"--preset", "raft-paper", "--persist-delay", "5ms", "--latency", "lognormal:1ms,0.3", "--timeout-resolution", "0", "--quiet", "3s"}); err != nil {
 		t.Fatal(err)
 	}
-	if spec, err = parseSweep(&v, fs); err != nil {
+	if e, err = c.experiment(); err != nil {
 		t.Fatal(err)
 	}
-	if spec.options.Fsync != (sim.Constant{D: 5 * ms}) || spec.settings[3].Latency != (sim.LogNormal{Median: ms, Sigma: 0.3}) || spec.options.TimeoutResolution != 0 || spec.options.Quiet != 3*time.Second {
-		t.Errorf("overridden preset: fsync %v, latency %v, resolution %v", spec.options.Fsync, spec.settings[3].Latency, spec.options.TimeoutResolution)
+	if e.Options.Fsync != (sim.Constant{D: 5 * ms}) || e.Settings[3].Latency != (sim.LogNormal{Median: ms, Sigma: 0.3}) || e.Options.TimeoutResolution != 0 || e.Options.Quiet != 3*time.Second {
+		t.Errorf("overridden preset: fsync %v, latency %v, resolution %v", e.Options.Fsync, e.Settings[3].Latency, e.Options.TimeoutResolution)
 	}
 }
 
@@ -310,27 +312,5 @@ func TestReportReplayCommandReproducesTheTrial(t *testing.T) {
 	}
 	if want := fmt.Sprintf("to leader:             %v\n", r.Elected); !strings.Contains(stdout, want) {
 		t.Errorf("replay of %v printed\n%s\nwant a line %q", args, stdout, want)
-	}
-}
-
-// Settings the disk model makes hopeless are warned about before the run.
-func TestDiskWarnings(t *testing.T) {
-	st := bench.Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}}
-	o := bench.DefaultOptions()
-	if w := networkWarnings(st, o); len(w) != 0 {
-		t.Errorf("no fsync: warnings %v", w)
-	}
-	o.Fsync = sim.Constant{D: 25 * ms} // 10ms round trip + 3 writes = 85ms: fits in 100ms
-	if w := networkWarnings(st, o); len(w) != 0 {
-		t.Errorf("an 85ms election under a 100ms timeout: warnings %v", w)
-	}
-	o.Fsync = sim.Constant{D: 30 * ms} // 100ms: does not
-	if w := networkWarnings(st, o); len(w) != 1 || !strings.Contains(w[0], "does not fit in ElectionTimeoutMin (100ms)") {
-		t.Errorf("a 100ms election under a 100ms timeout: warnings %v", w)
-	}
-	st.Latency = nil // writes alone can be too slow
-	o.Fsync = sim.Constant{D: 40 * ms}
-	if w := networkWarnings(st, o); len(w) != 1 {
-		t.Errorf("no latency, 40ms writes: warnings %v", w)
 	}
 }

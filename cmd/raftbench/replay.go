@@ -11,41 +11,41 @@ import (
 
 // replay reruns one trial from its seed and prints its timeline.
 func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var v flagValues
-	fs := newFlagSet("raftbench replay", &v)
-	showRPCs := fs.Bool("rpcs", true, "include every RPC's outcome in the timeline")
-	spec, code := parseCommandLine(fs, &v, args, stdout, stderr)
-	if spec == nil {
+	c := sweepFlags("raftbench replay")
+	showRPCs := true
+	plain(c, c.fs.BoolVar, &showRPCs, "rpcs", "include every RPC's outcome in the timeline", "-rpcs=false")
+	e, code := parseCommandLine(c, args, stdout, stderr)
+	if e == nil {
 		return code
 	}
-	if !fs.Changed("seed") {
+	if !c.isGiven("seed") {
 		fmt.Fprintln(stderr, "raftbench replay: -seed is required: the trial's seed, from the seed column of trials.csv")
 		return exitUsage
 	}
-	if len(spec.settings) != 1 {
-		fmt.Fprintf(stderr, "raftbench replay: the flags describe %d settings; give one value each to -interval, -election-timeout, -nodes, -latency and -loss\n", len(spec.settings))
+	if len(e.Settings) != 1 {
+		fmt.Fprintf(stderr, "raftbench replay: the flags describe %d settings; give one value each to -interval, -election-timeout, -nodes, -latency and -loss\n", len(e.Settings))
 		return exitUsage
 	}
-	s := spec.settings[0]
-	tracing, err := startTracing(ctx, &v, fs, &spec.options, stderr)
+	s, seed := e.Settings[0], e.Options.Seed
+	tracing, err := startTracing(ctx, c, &e.Options, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench replay: %v\n", err)
 		return exitUsage
 	}
-	r, events, err := bench.RunTrial(bench.Trial{Setting: s, Options: spec.options, Seed: v.seed, Record: true, Trace: spec.options.Trace})
+	r, events, err := bench.RunTrial(bench.Trial{Setting: s, Options: e.Options, Seed: seed, Record: true, Trace: e.Options.Trace})
 	if terr := tracing.stop(); terr != nil {
-		fmt.Fprintf(stderr, "raftbench replay: -trace-file %q: %v\n", v.traceFile, terr)
+		fmt.Fprintf(stderr, "raftbench replay: -trace-file %q: %v\n", c.tracing.File, terr)
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "replay of trial seed %d: scenario %s, %v\n\n", v.seed, spec.options.Scenario, s)
+	fmt.Fprintf(stdout, "replay of trial seed %d: scenario %s, %v\n\n", seed, e.Options.Scenario, s)
 	for _, e := range events {
-		if e.Kind == sim.RPCDone && !*showRPCs {
+		if e.Kind == sim.RPCDone && !showRPCs {
 			continue
 		}
 		fmt.Fprintln(stdout, e)
 	}
 	fmt.Fprintln(stdout)
-	printResult(stdout, spec.options.Scenario, r)
+	printResult(stdout, e.Options.Scenario, r)
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench replay: %v\n", err)
 		return exitFailed

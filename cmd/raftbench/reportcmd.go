@@ -2,47 +2,58 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/raftbench/raftbench/report"
-	"github.com/spf13/pflag"
 )
 
 // rebuildReport is `raftbench report DIR`: the charts and report of a saved
 // output folder, made again (with other limits, or after an upgrade).
 func rebuildReport(args []string, stdout, stderr io.Writer) int {
-	var v flagValues
-	fs := pflag.NewFlagSet("raftbench report", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	addReportFlags(fs, &v)
-	if err := fs.Parse(goStyleArgs(fs, args)); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintln(stdout, "Usage: raftbench report DIR [-max-rpc-rate N] [-max-spurious-per-hour N]\n\nRebuilds report.md, report.html and the charts in DIR, a folder a raftbench run wrote.")
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return exitOK
+	c := newCLI("raftbench report")
+	c.limitFlags()
+	// package flag stops at the first argument that is not a flag; the
+	// folder may come before the limits, so parse on past it.
+	var dirs []string
+	for rest := args; ; rest = c.fs.Args()[1:] {
+		if err := c.fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				var b strings.Builder
+				b.WriteString("Usage: raftbench report DIR [-max-rpc-rate N] [-max-spurious-per-hour N]\n\nRebuilds report.md, report.html and the charts in DIR, a folder a raftbench run wrote.\n\n")
+				c.printFlags(&b)
+				io.WriteString(stdout, b.String())
+				return exitOK
+			}
+			if c.refused != nil {
+				err = c.refused
+			}
+			fmt.Fprintf(stderr, "raftbench report: %v (see raftbench report -h)\n", err)
+			return exitUsage
 		}
-		fmt.Fprintf(stderr, "raftbench report: %v (see raftbench report -h)\n", err)
-		return exitUsage
+		if c.fs.NArg() == 0 {
+			break
+		}
+		dirs = append(dirs, c.fs.Arg(0))
 	}
-	if fs.NArg() != 1 {
+	if len(dirs) != 1 {
 		fmt.Fprintln(stderr, "raftbench report: want one argument, the output folder of a run (e.g. raftbench-out/20261126-024617)")
 		return exitUsage
 	}
-	limits, err := v.limits()
-	if err != nil {
+	if err := c.limits.Validate(); err != nil {
 		fmt.Fprintf(stderr, "raftbench report: %v\n", err)
 		return exitUsage
 	}
-	dir := fs.Arg(0)
+	dir := dirs[0]
 	run, err := report.Load(dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench report: %v\n", err)
 		return exitUsage
 	}
-	rec, err := report.Write(dir, run, limits)
+	rec, err := report.Write(dir, run, c.limits)
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench report: %v\n", err)
 		return exitFailed

@@ -7,18 +7,17 @@ import (
 
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/traces"
-	"github.com/spf13/pflag"
 )
 
 // runTracing is the trace exporters of one command, if any.
 type runTracing struct{ setup *traces.Setup }
 
-// startTracing sets up exporters from the flags and hooks them to the
-// trials; without trace flags it does nothing.
-func startTracing(ctx context.Context, v *flagValues, fs *pflag.FlagSet, o *bench.Options, stderr io.Writer) (*runTracing, error) {
-	cfg, err := v.tracing(fs)
-	if err != nil || !cfg.Enabled() {
-		return &runTracing{}, err
+// startTracing sets up exporters from the flags (checked while parsing) and
+// hooks them to the trials; without trace flags it does nothing.
+func startTracing(ctx context.Context, c *cli, o *bench.Options, stderr io.Writer) (*runTracing, error) {
+	cfg := c.tracing
+	if !cfg.Enabled() {
+		return &runTracing{}, nil
 	}
 	cfg.Errors = stderr
 	setup, err := traces.New(ctx, cfg)
@@ -26,7 +25,6 @@ func startTracing(ctx context.Context, v *flagValues, fs *pflag.FlagSet, o *benc
 		return nil, err
 	}
 	o.Trace = &bench.TraceConfig{Root: setup.Root(), Peer: setup.Peer, Epoch: time.Now()}
-	o.TraceTrials = v.traceTrials
 	return &runTracing{setup: setup}, nil
 }
 

@@ -1,13 +1,11 @@
-package main
+package bench
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/sim"
-	"github.com/spf13/pflag"
 )
 
 // A preset is a ready-made experiment. The two here reproduce the Raft
@@ -16,12 +14,15 @@ import (
 // interval half the minimum election timeout, the leader crashed uniformly
 // within its heartbeat interval after a synchronized heartbeat, and two of
 // the four survivors unable to win because their logs are stale.
-type preset struct {
-	name, about string
-	timeouts    [][2]time.Duration
+type Preset struct {
+	Name, About string
+	// Timeouts are the figure's lines, election-timeout ranges in
+	// milliseconds; each line's heartbeat interval is half its minimum.
+	Timeouts [][2]time.Duration
 }
 
-var presets = []preset{
+// Presets are the ready-made experiments, by name.
+var Presets = []Preset{
 	{"raft-paper", "Figure 16 top: 150ms minimum timeout, growing randomness",
 		[][2]time.Duration{{150, 150}, {150, 151}, {150, 155}, {150, 175}, {150, 200}, {150, 300}}},
 	{"raft-paper-scaled", "Figure 16 bottom: the timeout range scaled down",
@@ -73,75 +74,78 @@ const (
 	paperQuiet = time.Second
 )
 
-// presetFixed lists the flags a preset sets, which the user may not also set.
-// The model's own knobs (-latency, -fsync, -timer-jitter,
-// -timeout-resolution) may be changed to see how the figure moves.
+// presetFixed lists the fields a preset sets, which the user may not also
+// set. The model's own knobs (latency, fsync, timer-jitter,
+// timeout-resolution) may be changed to see how the figure moves.
 var presetFixed = []string{"interval", "election-timeout", "nodes", "loss", "scenario", "eligible"}
 
-func presetSweep(v *flagValues, fs *pflag.FlagSet) (*sweepSpec, error) {
-	var chosen *preset
-	for i := range presets {
-		if presets[i].name == v.preset {
-			chosen = &presets[i]
+// LookupPreset finds a preset by name.
+func LookupPreset(name string) (Preset, error) {
+	names := make([]string, len(Presets))
+	for i, p := range Presets {
+		if p.Name == name {
+			return p, nil
 		}
+		names[i] = p.Name
 	}
-	if chosen == nil {
-		return nil, flagError("preset", v.preset, fmt.Errorf("unknown preset; want raft-paper or raft-paper-scaled"))
-	}
+	return Preset{}, fieldError("preset", name, "unknown preset; want %s", strings.Join(names, " or "))
+}
+
+// Expand makes the preset's experiment from o. given holds the fields the
+// user set, by name, with their values as given: the experiment's design
+// (presetFixed) refuses them; the testbed model and the trials per line
+// yield to them. latencies are the user's latency models, if given.
+func (p Preset) Expand(o Options, latencies []sim.Latency, given map[string]string) (*Experiment, error) {
 	for _, name := range presetFixed {
-		if fs.Changed(name) {
-			return nil, flagError(name, fs.Lookup(name).Value.String(), fmt.Errorf("-preset %s sets this; drop one of them", chosen.name))
+		if v, ok := given[name]; ok {
+			return nil, fieldError(name, v, "-preset %s sets this; drop one of them", p.Name)
 		}
 	}
-	o, err := commonOptions(v, fs)
-	if err != nil {
-		return nil, err
-	}
-	o.Scenario, o.Eligible = bench.LeaderCrash, paperEligible
-	if !fs.Changed("fsync") && !fs.Changed("persist-delay") {
+	unset := func(field string) bool { _, ok := given[field]; return !ok }
+	o.Scenario, o.Eligible = LeaderCrash, paperEligible
+	if unset("fsync") {
 		o.Fsync = paperFsync
 	}
-	if !fs.Changed("limit") {
+	if unset("limit") {
 		o.Limit = paperLimit // the zero-width line has long split-vote tails
 	}
-	if !fs.Changed("timer-jitter") {
+	if unset("timer-jitter") {
 		o.TimerJitter = paperTimerJitter
 	}
-	if !fs.Changed("timeout-resolution") {
+	if unset("timeout-resolution") {
 		o.TimeoutResolution = paperResolution
 	}
-	if !fs.Changed("boot-skew") {
+	if unset("boot-skew") {
 		o.BootSkew = paperBootSkew
 	}
-	if !fs.Changed("quiet") {
+	if unset("quiet") {
 		o.Quiet = paperQuiet
 	}
 	var latency sim.Latency = paperLatency
-	if fs.Changed("latency") {
-		if len(v.latency) != 1 {
-			return nil, flagError("latency", strings.Join(v.latency, " "), fmt.Errorf("-preset %s takes one latency model", chosen.name))
+	if !unset("latency") {
+		if len(latencies) != 1 {
+			return nil, fieldError("latency", given["latency"], "-preset %s takes one latency model", p.Name)
 		}
-		l, err := sim.ParseLatency(v.latency[0])
-		if err != nil {
-			return nil, flagError("latency", v.latency[0], err)
-		}
-		latency = l
+		latency = latencies[0]
 	}
-	spec := &sweepSpec{options: o}
-	for _, t := range chosen.timeouts {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Experiment{Options: o}
+	for _, t := range p.Timeouts {
 		lo, hi := t[0]*time.Millisecond, t[1]*time.Millisecond
-		interval := lo / 2
-		s := bench.Setting{Interval: interval, TimeoutMin: lo, TimeoutMax: hi, Nodes: paperNodes, Latency: latency,
+		s := Setting{Interval: lo / 2, TimeoutMin: lo, TimeoutMax: hi, Nodes: paperNodes, Latency: latency,
 			TimeoutSpec: fmt.Sprintf("%v..%v", lo, hi)}
-		if !fs.Changed("trials") {
+		if unset("trials") {
 			s.Trials = paperTrials
 			if lo == hi {
 				s.Trials = paperZeroWidth
 			}
 		}
-		spec.settings = append(spec.settings, s)
-		spec.intervals = append(spec.intervals, interval)
-		spec.timeouts = append(spec.timeouts, timeoutRange{min: lo, max: hi})
+		if err := e.add(s); err != nil {
+			return nil, err
+		}
+		e.Timeouts = append(e.Timeouts, s.TimeoutSpec)
 	}
-	return spec, nil
+	return e, nil
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"fmt"
@@ -8,13 +8,65 @@ import (
 	"time"
 )
 
-// maxSweepValues bounds one flag's list so a typo cannot ask for a
-// million-point sweep.
+// The range and list syntax of a sweep's axes. Each axis is a flag.Value:
+// Set parses the whole list (a later Set replaces it) and String gives it
+// back in the same syntax, which -h shows as the default.
+
+// maxSweepValues bounds one list, and a grid's settings, so a typo cannot
+// ask for a million-point sweep.
 const maxSweepValues = 1000
+
+// The axes of a grid, each a list.
+type (
+	// Durations: "75ms", "50ms,100ms", "50ms..200ms" (default step) or
+	// "50ms..200ms:25ms", and combinations separated by commas; every value
+	// positive.
+	Durations []time.Duration
+	// TimeoutRanges: election-timeout ranges, each one setting (see
+	// parseTimeoutRanges).
+	TimeoutRanges []TimeoutRange
+	// NodeCounts: cluster sizes, "5" or "3,5,7" (checked against the
+	// scenario by Setting.Validate).
+	NodeCounts []int
+	// Losses: message-loss probabilities, "0.01" or "0,0.01,0.05".
+	Losses []float64
+)
+
+func (d *Durations) Set(s string) error     { return setList(d, parseDurationList, s) }
+func (t *TimeoutRanges) Set(s string) error { return setList(t, parseTimeoutRanges, s) }
+func (n *NodeCounts) Set(s string) error    { return setList(n, parseNodes, s) }
+func (l *Losses) Set(s string) error        { return setList(l, parseLosses, s) }
+
+func (d Durations) String() string {
+	return joinList(d, func(v time.Duration) string { return v.String() })
+}
+func (t TimeoutRanges) String() string { return joinList(t, TimeoutRange.String) }
+func (n NodeCounts) String() string    { return joinList(n, strconv.Itoa) }
+func (l Losses) String() string {
+	return joinList(l, func(p float64) string { return strconv.FormatFloat(p, 'g', -1, 64) })
+}
+
+// setList parses s into *p, which an error leaves as it was.
+func setList[L any](p *L, parse func(string) (L, error), s string) error {
+	v, err := parse(s)
+	if err == nil {
+		*p = v
+	}
+	return err
+}
+
+// joinList writes a list back as a comma-separated flag value.
+func joinList[T any](list []T, format func(T) string) string {
+	parts := make([]string, len(list))
+	for i, v := range list {
+		parts[i] = format(v)
+	}
+	return strings.Join(parts, ",")
+}
 
 // parseDurationList reads "75ms", "50ms,100ms", "50ms..200ms" (default step)
 // or "50ms..200ms:25ms", and combinations separated by commas.
-func parseDurationList(s string) ([]time.Duration, error) {
+func parseDurationList(s string) (Durations, error) {
 	var out []time.Duration
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
@@ -124,15 +176,16 @@ func defaultSteps(a, b time.Duration) []time.Duration {
 	return values
 }
 
-// timeoutRange is one election-timeout setting: durations, or multiples of
+// TimeoutRange is one election-timeout setting: durations, or multiples of
 // the heartbeat interval ("3x..6x").
-type timeoutRange struct {
+type TimeoutRange struct {
 	min, max   time.Duration
 	minX, maxX float64 // used when multiple is set
 	multiple   bool
 }
 
-func (t timeoutRange) resolve(interval time.Duration) (time.Duration, time.Duration) {
+// Resolve is the range for a heartbeat interval.
+func (t TimeoutRange) Resolve(interval time.Duration) (time.Duration, time.Duration) {
 	if !t.multiple {
 		return t.min, t.max
 	}
@@ -140,7 +193,7 @@ func (t timeoutRange) resolve(interval time.Duration) (time.Duration, time.Durat
 	return scale(t.minX), scale(t.maxX)
 }
 
-func (t timeoutRange) String() string {
+func (t TimeoutRange) String() string {
 	if t.multiple {
 		return fmt.Sprintf("%gx..%gx", t.minX, t.maxX)
 	}
@@ -149,8 +202,8 @@ func (t timeoutRange) String() string {
 
 // parseTimeoutRanges reads "150ms..300ms", "150ms" (a fixed timeout),
 // "2x..4x" (multiples of the interval), and comma-separated lists of those.
-func parseTimeoutRanges(s string) ([]timeoutRange, error) {
-	var out []timeoutRange
+func parseTimeoutRanges(s string) (TimeoutRanges, error) {
+	var out []TimeoutRange
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		lo, hi, isRange := strings.Cut(item, "..")
@@ -161,7 +214,7 @@ func parseTimeoutRanges(s string) ([]timeoutRange, error) {
 		if loX != hiX {
 			return nil, fmt.Errorf("range %q mixes a multiple and a duration; want both ends as durations (150ms..300ms) or both as multiples (2x..4x)", item)
 		}
-		var r timeoutRange
+		var r TimeoutRange
 		if loX {
 			a, err := positiveMultiple(lo)
 			if err != nil {
@@ -171,7 +224,7 @@ func parseTimeoutRanges(s string) ([]timeoutRange, error) {
 			if err != nil {
 				return nil, err
 			}
-			r = timeoutRange{minX: a, maxX: b, multiple: true}
+			r = TimeoutRange{minX: a, maxX: b, multiple: true}
 			if b < a {
 				return nil, fmt.Errorf("range %q is reversed; want MIN..MAX with MIN <= MAX", item)
 			}
@@ -180,7 +233,7 @@ func parseTimeoutRanges(s string) ([]timeoutRange, error) {
 			if err != nil {
 				return nil, err
 			}
-			r = timeoutRange{min: a, max: b}
+			r = TimeoutRange{min: a, max: b}
 		}
 		out = append(out, r)
 	}
@@ -200,15 +253,12 @@ func positiveMultiple(s string) (float64, error) {
 }
 
 // parseNodes reads "5" or "3,5,7".
-func parseNodes(s string) ([]int, error) {
+func parseNodes(s string) (NodeCounts, error) {
 	var out []int
 	for _, item := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(item))
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a whole number of nodes", strings.TrimSpace(item))
-		}
-		if n < 1 {
-			return nil, fmt.Errorf("%d nodes; want at least 1", n)
 		}
 		out = append(out, n)
 	}
@@ -216,7 +266,7 @@ func parseNodes(s string) ([]int, error) {
 }
 
 // parseLosses reads "0.01" or "0,0.01,0.05": probabilities in [0, 1).
-func parseLosses(s string) ([]float64, error) {
+func parseLosses(s string) (Losses, error) {
 	var out []float64
 	for _, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
