@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"encoding/csv"
 	"reflect"
 	"slices"
 	"strings"
@@ -161,4 +162,47 @@ func TestSummaryColumnsAreDistinct(t *testing.T) {
 			t.Errorf("column %s has unit %q", c.Name, c.Unit)
 		}
 	}
+}
+
+// A trials.csv from before the per-kind counts still reads, with the total
+// of dropped calls where Dropped() finds it.
+func TestTrialsCSVWithoutPerKindCounts(t *testing.T) {
+	want := distinctResult(t)
+	want.Point = 0
+	s := Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 3, Latency: sim.Constant{D: ms}}
+	out := &Outcome{Settings: []Setting{s}, Options: DefaultOptions(), Results: [][]Result{{want}}}
+	old := olderTrialsCSV(t, out, func(header []string) []int {
+		return []int{slices.Index(header, "dropped") + 1, len(header)}
+	})
+	back, err := ReadTrialsCSV(old, []Setting{s}, out.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := back.Results[0][0]
+	if got.Dropped() != want.Dropped() || got.Total.AppendEntries.Sent != want.Total.AppendEntries.Sent || got.Total.RequestVote.Replied != 0 {
+		t.Errorf("old file read back as %+v; want Dropped() %d", got, want.Dropped())
+	}
+}
+
+// olderTrialsCSV writes out's trials.csv without the columns that cut gives
+// (from, to: the half-open range of column indices to leave out), as a file
+// written before those columns existed.
+func olderTrialsCSV(t *testing.T, out *Outcome, cut func(header []string) []int) *bytes.Buffer {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteTrialsCSV(&b, out); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cut(rows[0])
+	var old bytes.Buffer
+	w := csv.NewWriter(&old)
+	for _, row := range rows {
+		w.Write(append(row[:c[0]:c[0]], row[c[1]:]...))
+	}
+	w.Flush()
+	return &old
 }

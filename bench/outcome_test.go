@@ -125,24 +125,13 @@ func TestTrialsCSVKeepsOutcomes(t *testing.T) {
 
 	// A file written before the outcome column existed still reads: a trial
 	// that did not converge was then all there was.
-	var again bytes.Buffer
-	if err := WriteTrialsCSV(&again, out); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(&again).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var old bytes.Buffer
-	w := csv.NewWriter(&old)
-	for _, row := range rows {
-		w.Write(append(row[:10:10], row[11:]...)) // columns 0..9 end with "converged"; 10 is "outcome"
-	}
-	w.Flush()
-	if rows[0][10] != "outcome" {
-		t.Fatalf("column 10 is %q; the test expects outcome", rows[0][10])
-	}
-	fromOld, err := ReadTrialsCSV(&old, []Setting{s}, o)
+	old := olderTrialsCSV(t, out, func(header []string) []int {
+		if header[10] != "outcome" {
+			t.Fatalf("column 10 is %q; the test expects outcome", header[10])
+		}
+		return []int{10, 11} // columns 0..9 end with "converged"; 10 is "outcome"
+	})
+	fromOld, err := ReadTrialsCSV(old, []Setting{s}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
