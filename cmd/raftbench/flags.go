@@ -128,8 +128,8 @@ func sweepFlags(name string) *cli {
 		"-fsync 2ms   -fsync normal:4ms,1ms   -fsync uniform:1ms..8ms")
 	fs.Func("persist-delay", "a constant -fsync (kept for older command lines)", func(s string) error {
 		d, err := time.ParseDuration(s)
-		if err != nil {
-			return err
+		if err != nil || d < 0 {
+			return errors.New("want 0 or a positive duration such as 5ms")
 		}
 		return bench.FsyncModel{P: &o.Fsync}.Set(d.String())
 	})
