@@ -315,6 +315,91 @@ func WriteTrialsCSV(w io.Writer, o *Outcome) error {
 	return cw.Error()
 }
 
+// TrialsCSVWriter writes trials.csv while a sweep runs: each trial as soon
+// as every trial before it in sweep order (setting by setting, trial by
+// trial) is written, so the file is the same, byte for byte, as
+// WriteTrialsCSV of the finished sweep. A trial that finishes before an
+// earlier one waits in memory until that one is written, or until Close.
+type TrialsCSVWriter struct {
+	cw       *csv.Writer
+	settings []Setting
+	first    []int // sweep-order index of setting p's first trial
+	next     int   // the sweep-order index written next
+	waiting  map[int]Result
+	row      []string
+	err      error // the first write error; every later call returns it
+}
+
+// NewTrialsCSVWriter writes the header of trials.csv for a sweep of
+// settings under o.
+func NewTrialsCSVWriter(w io.Writer, settings []Setting, o Options) (*TrialsCSVWriter, error) {
+	t := &TrialsCSVWriter{cw: csv.NewWriter(w), settings: settings, first: make([]int, len(settings)+1),
+		waiting: map[int]Result{}, row: make([]string, len(trialColumns))}
+	for p, s := range settings {
+		t.first[p+1] = t.first[p] + o.TrialsFor(s)
+	}
+	if err := t.cw.Write(TrialColumns); err != nil {
+		return nil, err
+	}
+	t.cw.Flush()
+	return t, t.cw.Error()
+}
+
+// Add takes a finished trial (in any order) and writes what is now next in
+// sweep order.
+func (t *TrialsCSVWriter) Add(r Result) error {
+	if t.err != nil {
+		return t.err
+	}
+	if r.Point < 0 || r.Point >= len(t.settings) || r.Trial < 0 || t.first[r.Point]+r.Trial >= t.first[r.Point+1] {
+		return fmt.Errorf("trials.csv: trial %d of setting %d is not in the sweep", r.Trial, r.Point)
+	}
+	t.waiting[t.first[r.Point]+r.Trial] = r
+	wrote := false
+	for {
+		r, ok := t.waiting[t.next]
+		if !ok {
+			break
+		}
+		delete(t.waiting, t.next)
+		t.next++
+		t.write(&r)
+		wrote = true
+	}
+	if wrote {
+		t.cw.Flush()
+		t.err = t.cw.Error()
+	}
+	return t.err
+}
+
+// Close writes the trials still waiting for an earlier one that never
+// finished (an interrupted or failed sweep), in sweep order.
+func (t *TrialsCSVWriter) Close() error {
+	if t.err != nil {
+		return t.err
+	}
+	for j := t.next; len(t.waiting) > 0; j++ {
+		if r, ok := t.waiting[j]; ok {
+			delete(t.waiting, j)
+			t.write(&r)
+		}
+	}
+	t.cw.Flush()
+	t.err = t.cw.Error()
+	return t.err
+}
+
+func (t *TrialsCSVWriter) write(r *Result) {
+	s := t.settings[r.Point]
+	for c, col := range trialColumns {
+		t.row[c] = col.get(s, r)
+	}
+	if err := t.cw.Write(t.row); err != nil && t.err == nil {
+		t.err = err
+	}
+}
+
 // ReadTrialsCSV reads what WriteTrialsCSV wrote back into an Outcome for
 // the given settings and options (from summary.json).
 func ReadTrialsCSV(r io.Reader, settings []Setting, o Options) (*Outcome, error) {

@@ -33,6 +33,13 @@ func (o *Outcome) Done() int {
 // goroutine at a time). A broken trial (safety violation, stuck run) stops
 // the sweep and is returned as the error.
 func Sweep(ctx context.Context, settings []Setting, o Options, progress func(done, total int)) (*Outcome, error) {
+	return SweepEach(ctx, settings, o, progress, nil)
+}
+
+// SweepEach is Sweep that also hands each finished trial to each, if not
+// nil, as it finishes (in finish order, from one goroutine at a time), so
+// a caller can write it out at once.
+func SweepEach(ctx context.Context, settings []Setting, o Options, progress func(done, total int), each func(Result)) (*Outcome, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -82,6 +89,9 @@ func Sweep(ctx context.Context, settings []Setting, o Options, progress func(don
 					cancel()
 				} else {
 					results[j], finished[j] = r, true
+					if each != nil {
+						each(r)
+					}
 					done++
 					if progress != nil {
 						progress(done, total)

@@ -259,8 +259,9 @@ folder trials.csv (one row per trial, with the seed that replays it),
 summary.json (the full configuration and statistics), summary.csv, charts
 (PNG and SVG), report.md and a self-contained report.html with a
 recommendation.
-Exit status: 0 done, 1 a run broke (safety violation), 2 bad input,
-130 interrupted (what finished is still written).
+Exit status: 0 done, 1 a run broke (a safety violation or a stuck
+simulation), 2 bad input (an -out folder that cannot be used too), 3 could
+not write results, 130 interrupted (what finished is still written).
 `)
 	io.WriteString(w, b.String())
 }

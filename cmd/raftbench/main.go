@@ -22,11 +22,22 @@ import (
 	"github.com/raftbench/raftbench/report"
 )
 
+// Exit statuses, one meaning each (-h and the README list them). When
+// several apply, the first in this order wins: a broken run, results that
+// could not be written, an interrupt.
 const (
 	exitOK          = 0
-	exitFailed      = 1
-	exitUsage       = 2
+	exitFailed      = 1 // a run broke: a safety violation or a stuck simulation
+	exitUsage       = 2 // bad input, including an output folder that cannot be used
+	exitWrite       = 3 // could not write results (output folder, standard output, traces)
 	exitInterrupted = 130
+)
+
+// Seams for tests: the clock that names the default output folder, and
+// the report step.
+var (
+	clock       = time.Now
+	writeReport = report.Write
 )
 
 func main() {
@@ -55,9 +66,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if e == nil {
 		return code
 	}
-	outDir, err := chooseOutDir(c.out, c.isGiven("out"), time.Now())
+	out, err := openOutFolder(c.out, c.isGiven("out"), clock(), e.Settings, e.Options)
 	if err != nil {
-		fmt.Fprintf(stderr, "raftbench: -out %q: %v\n", c.out, err)
+		if c.isGiven("out") {
+			fmt.Fprintf(stderr, "raftbench: -out %q: %v\n", c.out, err)
+		} else {
+			fmt.Fprintf(stderr, "raftbench: output folder under %s: %v (choose one with -out)\n", defaultOutRoot, err)
+		}
 		return exitUsage
 	}
 
@@ -74,16 +89,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	tracing, err := startTracing(ctx, c, &e.Options, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench: %v\n", err)
+		if out != nil {
+			out.remove()
+		}
 		return exitUsage
 	}
 	progress := newProgress(stderr, interactive, e.TotalTrials())
-	outcome, err := bench.Sweep(ctx, e.Settings, e.Options, progress.update)
+	var each func(bench.Result)
+	if out != nil {
+		each = out.add
+	}
+	outcome, err := bench.SweepEach(ctx, e.Settings, e.Options, progress.update, each)
 	progress.finish()
 	traceErr := tracing.stop() // reported after the results are safe
+	var trialsErr error
+	if out != nil {
+		trialsErr = out.closeTrials()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench: %v\n", err)
+		if out != nil && trialsErr == nil {
+			fmt.Fprintf(stderr, "raftbench: the %d trials that finished are in %s\n", out.count, filepath.Join(out.dir, trialsFile))
+		}
 		return exitFailed
 	}
+	code = exitOK
 	wall := time.Since(started)
 	summary := &bench.Summary{
 		Tool: "raftbench", Command: append([]string{"raftbench"}, args...), Started: started.UTC(),
@@ -92,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	}
 	if err := c.format.Write(stdout, summary); err != nil {
 		fmt.Fprintf(stderr, "raftbench: writing output: %v\n", err)
-		return exitFailed
+		code = exitWrite // the output folder is still written
 	}
 	ref := fidelity.LogCabinTop()
 	if rows := fidelity.CompareRun(ref, e.Settings, e.Options, outcome.Results); len(rows) > 0 {
@@ -100,31 +130,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 		fidelity.WriteTable(header, ref, rows)
 	}
 	fmt.Fprintf(header, "%d trials in %.2fs of wall time\n", outcome.Done(), wall.Seconds())
-	if outDir != "" {
+	if out != nil {
 		var rec report.Recommendation
-		writeReport := func(stage string) (err error) {
-			rec, err = report.Write(stage, report.Run{Summary: summary, Outcome: outcome}, c.limits)
+		reportStep := func(dir string) (err error) {
+			rec, err = writeReport(dir, report.Run{Summary: summary, Outcome: outcome}, c.limits)
 			return err
 		}
-		if err := writeOutDir(outDir, outcome, summary, writeReport); err != nil {
-			fmt.Fprintf(stderr, "raftbench: writing %s: %v\n", outDir, err)
-			return exitFailed
+		err := trialsErr
+		if err == nil {
+			err = out.writeRest(outcome, summary, reportStep)
+		} else {
+			out.writeRest(outcome, summary, reportStep) // what can still be written
 		}
-		if rec.Best >= 0 {
-			fmt.Fprintf(header, "recommended: %v\n", e.Settings[rec.Best])
+		if err != nil {
+			fmt.Fprintf(stderr, "raftbench: writing %s: %v\n", out.dir, err)
+			code = exitWrite
+		} else {
+			if rec.Best >= 0 {
+				fmt.Fprintf(header, "recommended: %v\n", e.Settings[rec.Best])
+			}
+			fmt.Fprintf(header, "results in %s (open %s)\n", out.dir, filepath.Join(out.dir, report.HTMLFile))
 		}
-		fmt.Fprintf(header, "results in %s (open %s)\n", outDir, filepath.Join(outDir, report.HTMLFile))
 	}
 	if traceErr != nil {
 		fmt.Fprintf(stderr, "raftbench: -trace-file %q: %v\n", c.tracing.File, traceErr)
-		return exitFailed
+		code = exitWrite
 	}
 	if outcome.Interrupted {
 		fmt.Fprintf(stderr, "raftbench: interrupted: %d of %d trials finished and are written\n",
 			outcome.Done(), e.TotalTrials())
-		return exitInterrupted
+		if code == exitOK {
+			code = exitInterrupted
+		}
 	}
-	return exitOK
+	return code
 }
 
 // parseCommandLine parses args into an experiment, or returns nil and the

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/raftbench/raftbench/report"
+)
+
+// unwritableParent is a folder in which nothing can be created: a
+// read-only folder, or (as root, whom permissions do not stop) /proc.
+func unwritableParent(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		dir := t.TempDir()
+		if err := os.Chmod(dir, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(dir, 0o755) })
+		return dir
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("running as root, and no folder root cannot write into")
+	}
+	return "/proc"
+}
+
+func TestOutThatCannotBeCreatedExits2BeforeAnyTrial(t *testing.T) {
+	dir := filepath.Join(unwritableParent(t), "raftbench-test-run")
+	code, stdout, stderr := runCLI(t, "-out", dir, "-trials", "3", "-interval", "100ms")
+	if code != 2 {
+		t.Errorf("exit %d; want 2", code)
+	}
+	if strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, "-out") {
+		t.Errorf("stderr %q; want one line naming -out", stderr)
+	}
+	if stdout != "" {
+		t.Errorf("the sweep started (stdout %q); the folder should be refused first", stdout)
+	}
+}
+
+func TestExistingEmptyOutIsWrittenInPlace(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(dir)
+	if code, _, stderr := runCLI(t, "-out", dir, "-trials", "3", "-interval", "100ms"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	after, err := os.Stat(dir)
+	if err != nil || !os.SameFile(before, after) {
+		t.Fatalf("the folder was replaced by another (%v); want the results written into it", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "trials.csv")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExistingReadOnlyOutIsRefusedAndKept(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	before, _ := os.Stat(dir)
+	code, stdout, stderr := runCLI(t, "-out", dir, "-trials", "3", "-interval", "100ms")
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "read-only") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2, nothing run, and a one-line refusal", code, stdout, stderr)
+	}
+	after, err := os.Stat(dir)
+	if err != nil || !os.SameFile(before, after) || after.Mode().Perm() != 0o555 {
+		t.Fatalf("the read-only folder was replaced or changed (%v, %v)", err, after.Mode())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("wrote into a read-only folder: %v", entries)
+	}
+}
+
+func TestOutThatIsAFileIsRefused(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "notes")
+	os.WriteFile(file, []byte("mine"), 0o644)
+	code, _, stderr := runCLI(t, "-out", file, "-trials", "2")
+	if b, _ := os.ReadFile(file); code != 2 || string(b) != "mine" || !strings.Contains(stderr, "not a folder") {
+		t.Fatalf("exit %d, %q, file now %q; want 2, a refusal, the file untouched", code, stderr, b)
+	}
+}
+
+// Runs started in the same second each get a folder of their own.
+func TestConcurrentRunsInTheSameSecondGetFoldersOfTheirOwn(t *testing.T) {
+	t.Chdir(t.TempDir())
+	fixed := time.Date(2026, 11, 26, 2, 57, 17, 0, time.UTC)
+	clock = func() time.Time { return fixed }
+	t.Cleanup(func() { clock = time.Now })
+	const runs = 3
+	var wg sync.WaitGroup
+	codes := make([]int, runs)
+	errs := make([]string, runs)
+	for i := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out, errb bytes.Buffer
+			codes[i] = run(context.Background(), []string{"-trials", "20", "-interval", "50ms,100ms", "-parallel", "1"}, &out, &errb, false)
+			errs[i] = errb.String()
+		}()
+	}
+	wg.Wait()
+	for i := range runs {
+		if codes[i] != exitOK {
+			t.Errorf("run %d: exit %d: %s", i, codes[i], errs[i])
+		}
+	}
+	dirs, _ := filepath.Glob(filepath.Join(defaultOutRoot, "*"))
+	if len(dirs) != runs {
+		t.Fatalf("folders %v; want %d", dirs, runs)
+	}
+	base := filepath.Join(defaultOutRoot, fixed.Format("20060102-150405"))
+	for _, want := range []string{base, base + "-2", base + "-3"} {
+		b, err := os.ReadFile(filepath.Join(want, "trials.csv"))
+		if err != nil || strings.Count(string(b), "\n") != 1+40 {
+			t.Errorf("%s: trials.csv (%v) has %d lines; want a header and 40 trials", want, err, strings.Count(string(b), "\n"))
+		}
+		if _, err := os.Stat(filepath.Join(want, report.HTMLFile)); err != nil {
+			t.Errorf("%s: %v", want, err)
+		}
+	}
+}
+
+// A failure after the sweep (here the report) keeps every finished trial
+// and the summary, exits 3, and says where they are.
+func TestReportFailureKeepsTheTrials(t *testing.T) {
+	args := []string{"-trials", "25", "-interval", "50ms..100ms"}
+	good := filepath.Join(t.TempDir(), "good")
+	if code, _, stderr := runCLI(t, append(args, "-out", good)...); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want, _ := os.ReadFile(filepath.Join(good, "trials.csv"))
+
+	writeReport = func(string, report.Run, report.Limits) (report.Recommendation, error) {
+		return report.Recommendation{}, errors.New("no space left on device")
+	}
+	t.Cleanup(func() { writeReport = report.Write })
+	dir := filepath.Join(t.TempDir(), "bad")
+	code, _, stderr := runCLI(t, append(args, "-out", dir)...)
+	if code != exitWrite || !strings.Contains(stderr, "no space left") || !strings.Contains(stderr, dir) {
+		t.Errorf("exit %d, stderr %q; want 3, the error and the folder", code, stderr)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "trials.csv"))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("trials.csv after a failed report: %v, %d bytes; want the %d bytes of a good run", err, len(got), len(want))
+	}
+	for _, name := range []string{"summary.json", "summary.csv", "table.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%v", err)
+		}
+	}
+}
+
+// The exit statuses are distinct, and -h and the README give the same ones.
+func TestExitStatusesAreDocumented(t *testing.T) {
+	codes := map[int]string{exitOK: "0", exitFailed: "1", exitUsage: "2", exitWrite: "3", exitInterrupted: "130"}
+	if len(codes) != 5 {
+		t.Fatalf("exit statuses are not distinct: %v", codes)
+	}
+	_, help, _ := runCLI(t, "-h")
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"0 done",
+		"1 a run broke (a safety violation or a stuck simulation",
+		"2 bad input",
+		"3 could not write results",
+		"130 interrupted",
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(help), " "), want) {
+			t.Errorf("-h does not say %q", want)
+		}
+		if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
+			t.Errorf("README does not say %q", want)
+		}
+	}
+}
