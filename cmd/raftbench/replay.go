@@ -35,7 +35,7 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	r, events, err := bench.RunTrial(bench.Trial{Setting: s, Options: e.Options, Seed: seed, Record: true, Trace: e.Options.Trace})
 	if terr := tracing.stop(); terr != nil {
 		fmt.Fprintf(stderr, "raftbench replay: -trace-file %q: %v\n", c.tracing.File, terr)
-		return exitFailed
+		return exitWrite
 	}
 	fmt.Fprintf(stdout, "replay of trial seed %d: scenario %s, %v\n\n", seed, e.Options.Scenario, s)
 	for _, e := range events {

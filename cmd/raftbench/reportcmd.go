@@ -56,7 +56,7 @@ func rebuildReport(args []string, stdout, stderr io.Writer) int {
 	rec, err := report.Write(dir, run, c.limits)
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench report: %v\n", err)
-		return exitFailed
+		return exitWrite
 	}
 	if rec.Best >= 0 {
 		fmt.Fprintf(stdout, "recommended: %v\n", run.Summary.Settings[rec.Best])
