@@ -21,22 +21,35 @@ import (
 	"github.com/raftbench/raftbench/report"
 )
 
-// needChromium skips the test when no Chromium is installed; CI (.ci/run)
-// installs Debian's chromium package, so there it always runs.
-func needChromium(t *testing.T) {
+// startBrowser starts a headless Chromium for one test and stops it when
+// the test ends. It skips the test when no Chromium is installed; CI
+// (.ci/run) installs Debian's chromium package, so there it always runs.
+func startBrowser(t *testing.T) *browser.Browser {
 	t.Helper()
 	if _, ok := browser.Find(); !ok {
 		t.Skip("chromium is not installed (Debian: apt-get install chromium; .ci/run installs it): report.html not checked in a browser")
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	b, err := browser.Start(ctx, browser.Options{})
+	if err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return b
 }
 
-// open loads an HTML file in headless Chromium and returns what it did.
-func open(t *testing.T, path string) browser.Result {
+// open loads an HTML file in the browser and returns what it did.
+func open(t *testing.T, b *browser.Browser, path string) browser.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	start := time.Now()
-	res, err := browser.Check(ctx, path, browser.Options{})
+	res, err := b.Check(ctx, path)
 	if err != nil {
 		t.Fatalf("driving chromium: %v", err)
 	}
@@ -49,13 +62,13 @@ func open(t *testing.T, path string) browser.Result {
 // with it (browser.Result.Problems), adding one check a browser cannot make:
 // every embedded PNG decodes whole, at the size the browser shows. (Chromium
 // draws a truncated PNG as far as it goes, with its full naturalWidth.)
-func problems(t *testing.T, path string) []string {
+func problems(t *testing.T, b *browser.Browser, path string) []string {
 	t.Helper()
 	page, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := open(t, path)
+	res := open(t, b, path)
 	p := res.Problems()
 	uris := embeddedPNG.FindAllStringSubmatch(string(page), -1)
 	var shown []browser.Image // the browser's data: images, in the same order
@@ -102,14 +115,14 @@ func writeReport(t *testing.T, r fixture.Run) string {
 // nothing but itself and data: URIs, log no console error, and show more
 // than a blank screen.
 func TestReportRendersInBrowser(t *testing.T) {
-	needChromium(t)
+	b := startBrowser(t)
 	fixture.Each(t, func(t *testing.T, r fixture.Run) {
 		path := writeReport(t, r)
 		page, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range problems(t, path) {
+		for _, p := range problems(t, b, path) {
 			t.Error(p)
 		}
 		if imgs, uris := strings.Count(string(page), "<img "), strings.Count(string(page), "data:image/png;base64,"); imgs != uris || imgs == 0 {
@@ -122,7 +135,7 @@ func TestReportRendersInBrowser(t *testing.T) {
 // report whose image is broken or that fetches anything: each case is a
 // copy of a real report.html with one fault put in.
 func TestBrowserCheckCatchesBrokenReports(t *testing.T) {
-	needChromium(t)
+	b := startBrowser(t)
 	run, err := fixture.LeaderCrash()
 	if err != nil {
 		t.Fatal(err)
@@ -159,11 +172,12 @@ func TestBrowserCheckCatchesBrokenReports(t *testing.T) {
 			if c.page == page {
 				t.Fatal("the fault was not put in")
 			}
-			bad := filepath.Join(filepath.Dir(path), "broken.html")
+			// Beside report.html, so that "image beside the file" finds one.
+			bad := filepath.Join(filepath.Dir(path), strings.ReplaceAll(c.name, " ", "-")+".html")
 			if err := os.WriteFile(bad, []byte(c.page), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			problems := problems(t, bad)
+			problems := problems(t, b, bad)
 			for _, p := range problems {
 				t.Log("found: ", p)
 			}

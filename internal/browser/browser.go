@@ -6,7 +6,8 @@
 // --remote-debugging-pipe (JSON messages ended by a NUL byte on file
 // descriptors 3 and 4), so it needs nothing but the chromium binary.
 //
-// It is for tests: see Check and Result.Problems.
+// It is for tests: Start a browser, Check pages, judge each Result by its
+// Problems, Close the browser.
 package browser
 
 import (
@@ -18,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"net/url"
@@ -76,8 +78,10 @@ func (r Result) Problems() []string {
 			p = append(p, fmt.Sprintf("image %d did not load (naturalWidth %d, complete %v, decoded %v): src %q", i+1, im.NaturalWidth, im.Complete, im.Decoded, im.Src))
 		}
 	}
+	seen := map[string]bool{}
 	for _, u := range append(append([]string(nil), r.Requests...), r.Resources...) {
-		if u != r.URL && !strings.HasPrefix(u, "data:") {
+		if u != r.URL && !strings.HasPrefix(u, "data:") && !seen[u] {
+			seen[u] = true
 			p = append(p, "fetched something besides the page and data: URIs: "+short(u))
 		}
 	}
@@ -96,14 +100,28 @@ func (r Result) Problems() []string {
 // charts has hundreds.
 const minColours = 16
 
-// Colours counts the distinct colours of an image.
+// Colours counts the distinct colours of an image, up to 1024 (it stops
+// counting there: enough to tell a page from a blank one).
 func Colours(img image.Image) int {
-	seen := map[[4]uint32]bool{}
+	const enough = 1024
+	seen := map[color.RGBA64]bool{}
 	b := img.Bounds()
+	fast, _ := img.(image.RGBA64Image)
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, a := img.At(x, y).RGBA()
-			seen[[4]uint32{r, g, bl, a}] = true
+			var c color.RGBA64
+			if fast != nil {
+				c = fast.RGBA64At(x, y)
+			} else {
+				r, g, bl, a := img.At(x, y).RGBA()
+				c = color.RGBA64{uint16(r), uint16(g), uint16(bl), uint16(a)}
+			}
+			if !seen[c] {
+				seen[c] = true
+				if len(seen) == enough {
+					return enough
+				}
+			}
 		}
 	}
 	return len(seen)
@@ -116,29 +134,34 @@ func short(s string) string {
 	return s
 }
 
-// Options for Check. The zero value is usable.
+// Options for Start. The zero value is usable.
 type Options struct {
 	Chromium string // binary; default Find()
 	Width    int    // window size in CSS pixels; default 1280×1600
 	Height   int
 }
 
-// Check opens the HTML file at path in a fresh headless Chromium (its own
-// temporary profile, no network: every host name resolves to nothing, so a
-// stray reference fails fast and never leaves the machine), waits for the
-// load event, and returns what the page did. The browser is closed, and
-// killed by its process group id if it does not exit, before Check returns.
-// An error means the browser could not be driven, not that the page is bad.
-func Check(ctx context.Context, path string, o Options) (res Result, err error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return res, err
-	}
-	res.URL = (&url.URL{Scheme: "file", Path: abs}).String()
+// A Browser is one headless Chromium process, driven over its DevTools pipe.
+// It is not safe for concurrent use: check one page at a time.
+type Browser struct {
+	cmd     *exec.Cmd
+	p       *pipe
+	cmdW    *os.File
+	outR    *os.File
+	exited  chan struct{}
+	profile string
+	stderr  *tail
+	closed  bool
+}
+
+// Start starts a headless Chromium with a temporary profile of its own and
+// no network: every host name resolves to nothing, so a stray reference
+// fails fast and never leaves the machine. Close stops it.
+func Start(ctx context.Context, o Options) (*Browser, error) {
 	if o.Chromium == "" {
 		var ok bool
 		if o.Chromium, ok = Find(); !ok {
-			return res, errors.New("no chromium binary found")
+			return nil, errors.New("no chromium binary found")
 		}
 	}
 	if o.Width == 0 {
@@ -146,23 +169,23 @@ func Check(ctx context.Context, path string, o Options) (res Result, err error) 
 	}
 	profile, err := os.MkdirTemp("", "raftbench-chromium-")
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	defer os.RemoveAll(profile)
-
 	// fd 3: the browser reads our commands; fd 4: it writes replies and events.
 	cmdR, cmdW, err := os.Pipe()
 	if err != nil {
-		return res, err
+		os.RemoveAll(profile)
+		return nil, err
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
+		os.RemoveAll(profile)
 		cmdR.Close()
 		cmdW.Close()
-		return res, err
+		return nil, err
 	}
-	var stderr tail
-	c := exec.Command(o.Chromium,
+	b := &Browser{cmdW: cmdW, outR: outR, exited: make(chan struct{}), profile: profile, stderr: &tail{}}
+	b.cmd = exec.Command(o.Chromium,
 		"--headless", "--no-sandbox", "--disable-gpu",
 		"--disable-background-networking", "--disable-component-update",
 		"--disable-sync", "--disable-extensions", "--disable-default-apps",
@@ -172,53 +195,95 @@ func Check(ctx context.Context, path string, o Options) (res Result, err error) 
 		"--user-data-dir="+profile,
 		"--remote-debugging-pipe",
 		"about:blank")
-	c.ExtraFiles = []*os.File{cmdR, outW}
-	c.Stdout = &stderr
-	c.Stderr = &stderr
+	b.cmd.ExtraFiles = []*os.File{cmdR, outW}
+	b.cmd.Stdout = b.stderr
+	b.cmd.Stderr = b.stderr
 	// A process group of its own, so that its helper processes (zygote,
-	// renderer) can be stopped by the group's id, that of the process started.
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := c.Start(); err != nil {
-		cmdR.Close()
-		cmdW.Close()
-		outR.Close()
-		outW.Close()
-		return res, err
-	}
+	// renderers) can be stopped by the group's id, the started process's id.
+	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	err = b.cmd.Start()
 	cmdR.Close()
 	outW.Close()
-	exited := make(chan struct{})
-	go func() { c.Wait(); close(exited) }()
-
-	p := &pipe{w: cmdW, msgs: make(chan message, 64), readErr: make(chan error, 1), done: make(chan struct{}), want: res.URL}
-	go p.read(outR)
-	defer func() {
-		// Ask politely, then stop the group by its id.
-		if err == nil || ctx.Err() == nil {
-			closeCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			p.call(closeCtx, "", "Browser.close", nil, nil)
-			cancel()
-		}
+	if err != nil {
+		os.RemoveAll(profile)
 		cmdW.Close()
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		// Helpers that outlived the browser, if any.
-		syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
-		close(p.done)
 		outR.Close()
-		if err != nil {
-			err = fmt.Errorf("%w (chromium's output ends: %s)", err, stderr.String())
+		return nil, err
+	}
+	go func() { b.cmd.Wait(); close(b.exited) }()
+	b.p = &pipe{w: cmdW, msgs: make(chan message, 64), readErr: make(chan error, 1), done: make(chan struct{})}
+	go b.p.read(outR)
+	if err := b.p.call(ctx, "", "Browser.getVersion", nil, nil); err != nil {
+		b.Close()
+		return nil, b.wrap(err)
+	}
+	return b, nil
+}
+
+func (b *Browser) wrap(err error) error {
+	return fmt.Errorf("%w (chromium's output ends: %s)", err, b.stderr.String())
+}
+
+// Close asks the browser to exit, kills its process group (by the id of
+// the process Start started) if it has not within 5 s, and waits, up to 5 s
+// more, until none of its processes is left.
+func (b *Browser) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	b.p.call(ctx, "", "Browser.close", nil, nil)
+	cancel()
+	b.cmdW.Close()
+	pgid := b.cmd.Process.Pid
+	select {
+	case <-b.exited:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		<-b.exited
+	}
+	// Helpers that outlived the browser, if any.
+	syscall.Kill(-pgid, syscall.SIGKILL)
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); syscall.Kill(-pgid, 0) == nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			err = fmt.Errorf("chromium's process group %d still has processes 5 s after SIGKILL", pgid)
+			break
 		}
-	}()
+	}
+	close(b.p.done)
+	b.outR.Close()
+	os.RemoveAll(b.profile)
+	return err
+}
 
-	p.onEvent = func(sess, method string, params json.RawMessage) { res.record(sess, method, params) }
+// Check opens the HTML file at path in a new browser context of its own
+// (nothing cached or stored from another page), waits for its load event,
+// and returns what the page did. An error means the browser could not be
+// driven, not that the page is bad: see Result.Problems for that.
+func (b *Browser) Check(ctx context.Context, path string) (Result, error) {
+	res, err := b.check(ctx, path)
+	if err != nil {
+		err = b.wrap(err)
+	}
+	return res, err
+}
 
+func (b *Browser) check(ctx context.Context, path string) (res Result, err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return res, err
+	}
+	res.URL = (&url.URL{Scheme: "file", Path: abs}).String()
+	p := b.p
+	var bc struct{ BrowserContextID string }
+	if err := p.call(ctx, "", "Target.createBrowserContext", nil, &bc); err != nil {
+		return res, err
+	}
+	defer p.call(ctx, "", "Target.disposeBrowserContext", map[string]any{"browserContextId": bc.BrowserContextID}, nil)
 	var created struct{ TargetID string }
-	if err := p.call(ctx, "", "Target.createTarget", map[string]any{"url": "about:blank"}, &created); err != nil {
+	if err := p.call(ctx, "", "Target.createTarget", map[string]any{"url": "about:blank", "browserContextId": bc.BrowserContextID}, &created); err != nil {
 		return res, err
 	}
 	var attached struct{ SessionID string }
@@ -226,7 +291,13 @@ func Check(ctx context.Context, path string, o Options) (res Result, err error) 
 		return res, err
 	}
 	s := attached.SessionID
-	p.session = s
+	p.session, p.want, p.seen, p.loaded = s, res.URL, false, false
+	p.onEvent = func(sess, method string, params json.RawMessage) {
+		if sess == s {
+			res.record(method, params)
+		}
+	}
+	defer func() { p.session, p.onEvent = "", nil }()
 	for _, m := range []string{"Page.enable", "Network.enable", "Runtime.enable", "Log.enable"} {
 		if err := p.call(ctx, s, m, nil, nil); err != nil {
 			return res, err
@@ -288,10 +359,7 @@ const pageScript = `(async () => ({
 }))()`
 
 // record notes the page session's events that Problems judges.
-func (r *Result) record(sess, method string, params json.RawMessage) {
-	if sess == "" {
-		return
-	}
+func (r *Result) record(method string, params json.RawMessage) {
 	switch method {
 	case "Network.requestWillBeSent":
 		var e struct{ Request struct{ URL string } }
