@@ -1,7 +1,10 @@
 package traces
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"sync"
 
@@ -13,33 +16,95 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// fileExporter keeps every span and writes them as one OTLP/JSON document
-// when flushed.
+// fileExporter streams spans to one OTLP/JSON document: it keeps at most
+// fileBatch spans in memory and writes them, converted, as further elements
+// of the document's resourceSpans array, so a long traced run holds a batch,
+// not every span. The file stays one document (Jaeger's "Upload JSON" and
+// /api/transform read exactly one); an OTLP resource may appear in several
+// elements, which OTLP allows.
 type fileExporter struct {
-	path  string
-	mu    sync.Mutex
-	spans []sdktrace.ReadOnlySpan
+	path    string
+	mu      sync.Mutex
+	f       *os.File
+	w       *bufio.Writer
+	pending []sdktrace.ReadOnlySpan
+	written int // spans written so far
+	any     bool
+	err     error // the first write error; later writes are skipped
+}
+
+// fileBatch is how many spans the file exporter holds before writing them:
+// a few trials' worth, a few MB.
+const fileBatch = 4096
+
+const (
+	docHead = `{"resourceSpans":[`
+	docTail = `]}`
+)
+
+func newFileExporter(path string) (*fileExporter, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	w := bufio.NewWriterSize(f, 1<<16)
+	w.WriteString(docHead)
+	return &fileExporter{path: path, f: f, w: w}, nil
 }
 
 func (f *fileExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
 	f.mu.Lock()
-	f.spans = append(f.spans, spans...)
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	f.pending = append(f.pending, spans...)
+	if len(f.pending) >= fileBatch {
+		f.flushLocked()
+	}
 	return nil
 }
 
 func (f *fileExporter) Shutdown(context.Context) error { return nil }
 
-// write marshals everything exported so far to the file.
-func (f *fileExporter) write() error {
-	f.mu.Lock()
-	td := ToPdata(f.spans)
-	f.mu.Unlock()
-	raw, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
-	if err != nil {
-		return err
+// flushLocked writes the pending spans as elements of the resourceSpans
+// array.
+func (f *fileExporter) flushLocked() {
+	spans := f.pending
+	f.pending = f.pending[:0]
+	if len(spans) == 0 || f.err != nil {
+		return
 	}
-	return os.WriteFile(f.path, raw, 0o644)
+	raw, err := (&ptrace.JSONMarshaler{}).MarshalTraces(ToPdata(spans))
+	clear(spans) // let the spans go
+	if err != nil {
+		f.err = err
+		return
+	}
+	if !bytes.HasPrefix(raw, []byte(docHead)) || !bytes.HasSuffix(raw, []byte(docTail)) {
+		f.err = fmt.Errorf("unexpected OTLP/JSON from the marshaler: %.40s", raw)
+		return
+	}
+	if f.any {
+		f.w.WriteByte(',')
+	}
+	f.any = true
+	f.w.Write(raw[len(docHead) : len(raw)-len(docTail)])
+	f.written += len(spans)
+}
+
+// close writes what is pending and ends the document.
+func (f *fileExporter) close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.flushLocked()
+	f.w.WriteString(docTail)
+	f.w.WriteByte('\n')
+	err := f.w.Flush()
+	if cerr := f.f.Close(); err == nil {
+		err = cerr
+	}
+	if f.err != nil {
+		return f.err
+	}
+	return err
 }
 
 // ToPdata converts SDK spans to the Collector's data model, grouping them by

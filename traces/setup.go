@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -28,8 +29,12 @@ type Config struct {
 	Endpoint string
 	// Protocol is "grpc" (default) or "http".
 	Protocol string
-	// File receives every span as OTLP/JSON when the run ends.
+	// File receives every span as one OTLP/JSON document, written as the
+	// run goes.
 	File string
+	// Block makes the OTLP exporter's queue wait for the receiver when it
+	// is full instead of dropping spans (the file never drops).
+	Block bool
 	// Errors receives the one report of a failing export (nil: discarded).
 	Errors io.Writer
 }
@@ -50,6 +55,9 @@ func (c Config) Validate() error {
 	}
 	if c.Protocol != "" && c.Endpoint == "" {
 		return fmt.Errorf("-otlp-protocol %q: needs -otlp-endpoint", c.Protocol)
+	}
+	if c.Block && c.Endpoint == "" {
+		return fmt.Errorf("-trace-block: needs -otlp-endpoint (the file never drops spans)")
 	}
 	if c.File != "" {
 		if fi, err := os.Stat(c.File); err == nil && fi.IsDir() {
@@ -76,6 +84,8 @@ type Setup struct {
 	cfg    Config
 	otlp   sdktrace.SpanExporter
 	file   *fileExporter
+	queue  int // the OTLP queue's size, per service
+	count  counts
 	mu     sync.Mutex
 	byName map[string]*sdktrace.TracerProvider
 	report sync.Once
@@ -87,7 +97,7 @@ func New(ctx context.Context, cfg Config) (*Setup, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Setup{cfg: cfg, byName: map[string]*sdktrace.TracerProvider{}}
+	s := &Setup{cfg: cfg, byName: map[string]*sdktrace.TracerProvider{}, queue: 1 << 16}
 	if cfg.Endpoint != "" {
 		exp, err := newOTLP(ctx, cfg)
 		if err != nil {
@@ -96,7 +106,11 @@ func New(ctx context.Context, cfg Config) (*Setup, error) {
 		s.otlp = exp
 	}
 	if cfg.File != "" {
-		s.file = &fileExporter{path: cfg.File}
+		f, err := newFileExporter(cfg.File)
+		if err != nil {
+			return nil, fmt.Errorf("-trace-file %q: %v", cfg.File, err)
+		}
+		s.file = f
 	}
 	// The SDK reports exporter errors here; say it once and go on.
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(s.failed))
@@ -144,10 +158,16 @@ func (s *Setup) Tracer(service string) trace.Tracer {
 			sdktrace.WithSampler(sdktrace.AlwaysSample()),
 		}
 		if s.otlp != nil {
-			// Batched and dropping when full: a slow or dead receiver must
-			// never hold the benchmark up.
-			opts = append(opts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(sharedExporter{s.otlp},
-				sdktrace.WithMaxQueueSize(1<<16), sdktrace.WithMaxExportBatchSize(2048), sdktrace.WithBatchTimeout(500*time.Millisecond))))
+			// Batched and, unless Block, dropping when full: a slow or dead
+			// receiver must not hold the benchmark up unless asked to. The
+			// drops are counted (Summary).
+			bopts := []sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(s.queue),
+				sdktrace.WithMaxExportBatchSize(min(2048, s.queue)), sdktrace.WithBatchTimeout(500 * time.Millisecond)}
+			if s.cfg.Block {
+				bopts = append(bopts, sdktrace.WithBlocking())
+			}
+			bsp := sdktrace.NewBatchSpanProcessor(sharedExporter{s.otlp, &s.count}, bopts...)
+			opts = append(opts, sdktrace.WithSpanProcessor(countingProcessor{bsp, &s.count}))
 		}
 		if s.file != nil {
 			opts = append(opts, sdktrace.WithSyncer(s.file))
@@ -181,13 +201,80 @@ func (s *Setup) Shutdown(ctx context.Context) error {
 		}
 	}
 	if s.file != nil {
-		return s.file.write()
+		return s.file.close()
 	}
 	return nil
 }
 
-// sharedExporter lets several providers' processors share one exporter:
-// each processor shuts its exporter down, but only Setup may.
-type sharedExporter struct{ sdktrace.SpanExporter }
+// Summary is one line on where the spans went, for the end of a run: how
+// many reached the endpoint, how many it dropped (its queue full) or lost
+// (failed exports, or still queued when Shutdown gave up), and how many the
+// file holds. Call it after Shutdown.
+func (s *Setup) Summary() string {
+	var parts []string
+	if s.otlp != nil {
+		ended, sent, failed := s.count.ended.Load(), s.count.sent.Load(), s.count.failed.Load()
+		dropped := max(ended-sent-failed, 0)
+		part := fmt.Sprintf("%d spans sent to %s, %d dropped", sent, s.cfg.Endpoint, dropped)
+		if dropped > 0 && !s.cfg.Block {
+			part += " (the receiver was too slow; -trace-block waits for it instead)"
+		}
+		if failed > 0 {
+			part += fmt.Sprintf(", %d lost in failed exports", failed)
+		}
+		parts = append(parts, part)
+	}
+	if s.file != nil {
+		s.file.mu.Lock()
+		parts = append(parts, fmt.Sprintf("%d spans written to %s", s.file.written, s.file.path))
+		s.file.mu.Unlock()
+	}
+	return "traces: " + strings.Join(parts, "; ")
+}
+
+// Blocking reports whether the OTLP queue waits rather than drops.
+func (s *Setup) Blocking() bool { return s.cfg.Block && s.otlp != nil }
+
+// Dropped is how many spans never reached the OTLP exporter: dropped by a
+// full queue, or still queued when Shutdown gave up. Call it after Shutdown.
+func (s *Setup) Dropped() int64 {
+	return max(s.count.ended.Load()-s.count.sent.Load()-s.count.failed.Load(), 0)
+}
+
+// counts follows spans through the OTLP pipeline: the batch processor drops
+// spans silently when its queue is full, so what it dropped is what ended
+// and never reached the exporter.
+type counts struct {
+	ended, sent, failed atomic.Int64
+}
+
+// countingProcessor counts the spans handed to its batch processor.
+type countingProcessor struct {
+	sdktrace.SpanProcessor
+	c *counts
+}
+
+func (p countingProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	p.c.ended.Add(1)
+	p.SpanProcessor.OnEnd(s)
+}
+
+// sharedExporter lets several providers' processors share one exporter
+// (each processor shuts its exporter down, but only Setup may), and counts
+// what it exports.
+type sharedExporter struct {
+	sdktrace.SpanExporter
+	c *counts
+}
+
+func (e sharedExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := e.SpanExporter.ExportSpans(ctx, spans)
+	if err != nil {
+		e.c.failed.Add(int64(len(spans)))
+	} else {
+		e.c.sent.Add(int64(len(spans)))
+	}
+	return err
+}
 
 func (sharedExporter) Shutdown(context.Context) error { return nil }

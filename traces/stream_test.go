@@ -1,0 +1,126 @@
+package traces
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// stalled is a receiver that takes its time: each export waits for release.
+type stalled struct{ release chan struct{} }
+
+func (s stalled) ExportSpans(ctx context.Context, _ []sdktrace.ReadOnlySpan) error {
+	select {
+	case <-s.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (stalled) Shutdown(context.Context) error { return nil }
+
+// stalledSetup is a Setup whose OTLP exporter stalls until release closes,
+// with a queue of 64 spans per service.
+func stalledSetup(t *testing.T, block bool) (*Setup, chan struct{}) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	s, err := New(context.Background(), Config{Endpoint: addr, Block: block})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	s.otlp, s.queue = stalled{release}, 64
+	return s, release
+}
+
+// A receiver too slow for the run loses spans; the run says how many.
+func TestDroppedSpansCounted(t *testing.T) {
+	s, release := stalledSetup(t, false)
+	const n = 1000
+	for range n {
+		_, span := s.Peer(0).Start(context.Background(), "replicateToPeer")
+		span.End()
+	}
+	close(release)
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d := s.Dropped()
+	if d < n-2*64-2048 || d >= n {
+		t.Fatalf("%d spans dropped of %d through a queue of 64 and a stalled receiver", d, n)
+	}
+	sum := s.Summary()
+	if !strings.Contains(sum, strconv.FormatInt(d, 10)+" dropped") || !strings.Contains(sum, strconv.FormatInt(n-d, 10)+" spans sent") ||
+		!strings.Contains(sum, "-trace-block") || strings.Contains(sum, "\n") {
+		t.Fatalf("summary %q; want one line with %d sent and %d dropped", sum, n-d, d)
+	}
+}
+
+// With Block, the run waits for the receiver and keeps every span.
+func TestBlockKeepsEverySpan(t *testing.T) {
+	s, release := stalledSetup(t, true)
+	time.AfterFunc(200*time.Millisecond, func() { close(release) })
+	const n = 1000
+	for range n {
+		_, span := s.Peer(0).Start(context.Background(), "replicateToPeer")
+		span.End()
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Dropped(); d != 0 || !strings.Contains(s.Summary(), "1000 spans sent") {
+		t.Fatalf("blocking: %d dropped, summary %q", d, s.Summary())
+	}
+}
+
+// The file is written as spans end, not held until the end, and is still
+// one OTLP/JSON document with every span.
+func TestFileStreamsSpans(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spans.json")
+	s, err := New(context.Background(), Config{File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3*fileBatch + 17
+	for i := range n {
+		_, span := s.Peer(i%5).Start(context.Background(), "replicateToPeer")
+		span.End()
+	}
+	s.file.mu.Lock()
+	held := len(s.file.pending)
+	s.file.w.Flush()
+	s.file.mu.Unlock()
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 || held >= fileBatch {
+		t.Fatalf("before the run ends: %d spans held, file %v (%v); want them written as they come", held, fi, err)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if td.SpanCount() != n {
+		t.Fatalf("file holds %d spans; want %d", td.SpanCount(), n)
+	}
+	if sum := s.Summary(); !strings.Contains(sum, strconv.Itoa(n)+" spans written to "+path) {
+		t.Fatalf("summary %q", sum)
+	}
+}
