@@ -1,12 +1,15 @@
 package bench
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/raftbench/raftbench/raft"
 	"github.com/raftbench/raftbench/sim"
+	"github.com/raftbench/raftbench/traces"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -34,6 +37,17 @@ func memoryTracing(exp *tracetest.InMemoryExporter, epoch time.Time) *TraceConfi
 		},
 		Epoch: epoch,
 	}
+}
+
+// fileTracing is the CLI's tracing with -trace-file: the SDK, one
+// provider per service, the file exporter.
+func fileTracing(tb testing.TB) *TraceConfig {
+	s, err := traces.New(context.Background(), traces.Config{File: filepath.Join(tb.TempDir(), "trace.json")})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Shutdown(context.Background()) })
+	return &TraceConfig{Root: s.Root(), Peer: s.Peer, Epoch: time.Now()}
 }
 
 func attrInt(s tracetest.SpanStub, key string) int {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -17,24 +18,29 @@ import (
 )
 
 // fileExporter streams spans to one OTLP/JSON document: it keeps at most
-// fileBatch spans in memory and writes them, converted, as further elements
-// of the document's resourceSpans array, so a long traced run holds a batch,
-// not every span. The file stays one document (Jaeger's "Upload JSON" and
-// /api/transform read exactly one); an OTLP resource may appear in several
-// elements, which OTLP allows.
+// two batches of fileBatch spans in memory — one filling, one being
+// converted and written by a goroutine of its own, off the trials' path —
+// so a long traced run holds a few MB, not every span. The file stays one
+// document (Jaeger's "Upload JSON" and /api/transform read exactly one);
+// an OTLP resource may appear in several elements of its resourceSpans,
+// which OTLP allows.
 type fileExporter struct {
 	path    string
 	mu      sync.Mutex
+	pending []sdktrace.ReadOnlySpan
+	batches chan []sdktrace.ReadOnlySpan // to the writer; holds one
+	done    chan struct{}                // closed when the writer has finished
+
+	// The writer's own.
 	f       *os.File
 	w       *bufio.Writer
-	pending []sdktrace.ReadOnlySpan
-	written int // spans written so far
+	written atomic.Int64 // spans written so far
 	any     bool
 	err     error // the first write error; later writes are skipped
 }
 
-// fileBatch is how many spans the file exporter holds before writing them:
-// a few trials' worth, a few MB.
+// fileBatch is how many spans the file exporter collects before writing
+// them: a few trials' worth, a few MB.
 const fileBatch = 4096
 
 const (
@@ -49,52 +55,64 @@ func newFileExporter(path string) (*fileExporter, error) {
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
 	w.WriteString(docHead)
-	return &fileExporter{path: path, f: f, w: w}, nil
+	fe := &fileExporter{path: path, f: f, w: w, batches: make(chan []sdktrace.ReadOnlySpan, 1), done: make(chan struct{})}
+	go fe.writer()
+	return fe, nil
 }
 
 func (f *fileExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.pending == nil {
+		f.pending = make([]sdktrace.ReadOnlySpan, 0, fileBatch)
+	}
 	f.pending = append(f.pending, spans...)
 	if len(f.pending) >= fileBatch {
-		f.flushLocked()
+		f.batches <- f.pending // waits while the writer is two batches behind
+		f.pending = nil
 	}
 	return nil
 }
 
 func (f *fileExporter) Shutdown(context.Context) error { return nil }
 
-// flushLocked writes the pending spans as elements of the resourceSpans
-// array.
-func (f *fileExporter) flushLocked() {
-	spans := f.pending
-	f.pending = f.pending[:0]
-	if len(spans) == 0 || f.err != nil {
-		return
+// writer writes each batch as further elements of the resourceSpans array.
+func (f *fileExporter) writer() {
+	defer close(f.done)
+	for spans := range f.batches {
+		if f.err != nil {
+			continue
+		}
+		raw, err := (&ptrace.JSONMarshaler{}).MarshalTraces(ToPdata(spans))
+		if err != nil {
+			f.err = err
+			continue
+		}
+		if !bytes.HasPrefix(raw, []byte(docHead)) || !bytes.HasSuffix(raw, []byte(docTail)) {
+			f.err = fmt.Errorf("unexpected OTLP/JSON from the marshaler: %.40s", raw)
+			continue
+		}
+		if f.any {
+			f.w.WriteByte(',')
+		}
+		f.any = true
+		if _, err := f.w.Write(raw[len(docHead) : len(raw)-len(docTail)]); err != nil {
+			f.err = err
+		}
+		f.written.Add(int64(len(spans)))
 	}
-	raw, err := (&ptrace.JSONMarshaler{}).MarshalTraces(ToPdata(spans))
-	clear(spans) // let the spans go
-	if err != nil {
-		f.err = err
-		return
-	}
-	if !bytes.HasPrefix(raw, []byte(docHead)) || !bytes.HasSuffix(raw, []byte(docTail)) {
-		f.err = fmt.Errorf("unexpected OTLP/JSON from the marshaler: %.40s", raw)
-		return
-	}
-	if f.any {
-		f.w.WriteByte(',')
-	}
-	f.any = true
-	f.w.Write(raw[len(docHead) : len(raw)-len(docTail)])
-	f.written += len(spans)
 }
 
 // close writes what is pending and ends the document.
 func (f *fileExporter) close() error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.flushLocked()
+	if len(f.pending) > 0 {
+		f.batches <- f.pending
+		f.pending = nil
+	}
+	close(f.batches)
+	f.mu.Unlock()
+	<-f.done
 	f.w.WriteString(docTail)
 	f.w.WriteByte('\n')
 	err := f.w.Flush()

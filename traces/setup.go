@@ -225,9 +225,7 @@ func (s *Setup) Summary() string {
 		parts = append(parts, part)
 	}
 	if s.file != nil {
-		s.file.mu.Lock()
-		parts = append(parts, fmt.Sprintf("%d spans written to %s", s.file.written, s.file.path))
-		s.file.mu.Unlock()
+		parts = append(parts, fmt.Sprintf("%d spans written to %s", s.file.written.Load(), s.file.path))
 	}
 	return "traces: " + strings.Join(parts, "; ")
 }
