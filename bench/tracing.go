@@ -16,8 +16,10 @@ type TraceConfig struct {
 	Root trace.Tracer
 	// Peer returns peer i's tracer; each peer is its own service.
 	Peer func(i int) trace.Tracer
-	// Epoch is the wall-clock time virtual time zero maps to: the start of
-	// the run, so every trial's spans sit in a window search finds.
+	// Epoch is the wall-clock time virtual time zero maps to; zero: each
+	// trial's own start (the exporter then moves a trace that would end in
+	// the future back, see traces), so a run's traces do not all start at
+	// the same instant.
 	Epoch time.Time
 }
 
@@ -35,7 +37,7 @@ func (t Trial) startTrace(cfg *sim.Config) *trialSpan {
 	}
 	epoch := t.Trace.Epoch
 	s, o := t.Setting, t.Options
-	if o.Runtime == sim.Realtime {
+	if o.Runtime == sim.Realtime || epoch.IsZero() {
 		epoch = time.Now() // real time starts now, whenever the run did
 	}
 	ctx, span := t.Trace.Root.Start(context.Background(), "trial", trace.WithTimestamp(epoch),

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -84,9 +85,12 @@ type Setup struct {
 	cfg    Config
 	otlp   sdktrace.SpanExporter
 	file   *fileExporter
-	queue  int // the OTLP queue's size, per service
+	queue  int // the OTLP queue's size
 	count  counts
+	bsp    sdktrace.SpanProcessor // to otlp, if set
+	anchor *anchor
 	mu     sync.Mutex
+	bspMu    sync.Mutex // guards bsp
 	byName map[string]*sdktrace.TracerProvider
 	report sync.Once
 }
@@ -112,6 +116,7 @@ func New(ctx context.Context, cfg Config) (*Setup, error) {
 		}
 		s.file = f
 	}
+	s.anchor = &anchor{held: map[trace.TraceID][]sdktrace.ReadOnlySpan{}, out: s.emit, now: time.Now}
 	// The SDK reports exporter errors here; say it once and go on.
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(s.failed))
 	return s, nil
@@ -157,21 +162,7 @@ func (s *Setup) Tracer(service string) trace.Tracer {
 			sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service))),
 			sdktrace.WithSampler(sdktrace.AlwaysSample()),
 		}
-		if s.otlp != nil {
-			// Batched and, unless Block, dropping when full: a slow or dead
-			// receiver must not hold the benchmark up unless asked to. The
-			// drops are counted (Summary).
-			bopts := []sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(s.queue),
-				sdktrace.WithMaxExportBatchSize(min(2048, s.queue)), sdktrace.WithBatchTimeout(500 * time.Millisecond)}
-			if s.cfg.Block {
-				bopts = append(bopts, sdktrace.WithBlocking())
-			}
-			bsp := sdktrace.NewBatchSpanProcessor(sharedExporter{s.otlp, &s.count}, bopts...)
-			opts = append(opts, sdktrace.WithSpanProcessor(countingProcessor{bsp, &s.count}))
-		}
-		if s.file != nil {
-			opts = append(opts, sdktrace.WithSyncer(s.file))
-		}
+		opts = append(opts, sdktrace.WithSpanProcessor(providerView{s.anchor}))
 		tp = sdktrace.NewTracerProvider(opts...)
 		s.byName[service] = tp
 	}
@@ -195,6 +186,12 @@ func (s *Setup) Shutdown(ctx context.Context) error {
 			s.failed(err)
 		}
 	}
+	s.anchor.flush()
+	if s.bsp != nil {
+		if err := s.bsp.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			s.failed(err)
+		}
+	}
 	if s.otlp != nil {
 		if err := s.otlp.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			s.failed(err)
@@ -204,6 +201,101 @@ func (s *Setup) Shutdown(ctx context.Context) error {
 		return s.file.close()
 	}
 	return nil
+}
+
+// emit hands a finished trace's spans to the exporters.
+func (s *Setup) emit(spans []sdktrace.ReadOnlySpan) {
+	if s.otlp != nil {
+		s.bspMu.Lock()
+		if s.bsp == nil {
+			// Batched and, unless Block, dropping when full: a slow or dead
+			// receiver must not hold the benchmark up unless asked to. The
+			// drops are counted (Summary).
+			bopts := []sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(s.queue),
+				sdktrace.WithMaxExportBatchSize(min(2048, s.queue)), sdktrace.WithBatchTimeout(500 * time.Millisecond)}
+			if s.cfg.Block {
+				bopts = append(bopts, sdktrace.WithBlocking())
+			}
+			s.bsp = sdktrace.NewBatchSpanProcessor(sharedExporter{s.otlp, &s.count}, bopts...)
+		}
+		bsp := s.bsp
+		s.bspMu.Unlock()
+		for _, sp := range spans {
+			s.count.ended.Add(1)
+			bsp.OnEnd(sp)
+		}
+	}
+	if s.file != nil {
+		s.file.ExportSpans(context.Background(), spans)
+	}
+}
+
+// anchor holds a trace's spans until its root span ends, then moves the
+// whole trace back in time if it ended in the future — a simulated trial
+// is stamped from a wall-clock epoch at virtual-time speed, so a 10-minute
+// steady run, simulated in a second, would otherwise end ten minutes from
+// now — and passes it on. Real-time traces pass unchanged. What it holds is
+// the spans of the trials running now.
+type anchor struct {
+	mu   sync.Mutex
+	held map[trace.TraceID][]sdktrace.ReadOnlySpan
+	out  func([]sdktrace.ReadOnlySpan)
+	now  func() time.Time
+}
+
+func (a *anchor) end(sp sdktrace.ReadOnlySpan) {
+	id := sp.SpanContext().TraceID()
+	a.mu.Lock()
+	spans := append(a.held[id], sp)
+	if sp.Parent().IsValid() {
+		a.held[id] = spans
+		a.mu.Unlock()
+		return
+	}
+	delete(a.held, id)
+	a.mu.Unlock()
+	if late := sp.EndTime().Sub(a.now()); late > 0 {
+		for i, s := range spans {
+			spans[i] = shifted{s, -late}
+		}
+	}
+	a.out(spans)
+}
+
+// flush passes on the spans of traces whose root never ended.
+func (a *anchor) flush() {
+	a.mu.Lock()
+	held := a.held
+	a.held = map[trace.TraceID][]sdktrace.ReadOnlySpan{}
+	a.mu.Unlock()
+	for _, spans := range held {
+		a.out(spans)
+	}
+}
+
+// providerView is the anchor as each provider's span processor; Setup, not
+// the providers, flushes and shuts it down.
+type providerView struct{ a *anchor }
+
+func (providerView) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (v providerView) OnEnd(s sdktrace.ReadOnlySpan)                { v.a.end(s) }
+func (providerView) Shutdown(context.Context) error                 { return nil }
+func (providerView) ForceFlush(context.Context) error               { return nil }
+
+// shifted is a span moved in time by d.
+type shifted struct {
+	sdktrace.ReadOnlySpan
+	d time.Duration
+}
+
+func (s shifted) StartTime() time.Time { return s.ReadOnlySpan.StartTime().Add(s.d) }
+func (s shifted) EndTime() time.Time   { return s.ReadOnlySpan.EndTime().Add(s.d) }
+func (s shifted) Events() []sdktrace.Event {
+	evs := slices.Clone(s.ReadOnlySpan.Events())
+	for i := range evs {
+		evs[i].Time = evs[i].Time.Add(s.d)
+	}
+	return evs
 }
 
 // Summary is one line on where the spans went, for the end of a run: how
@@ -244,17 +336,6 @@ func (s *Setup) Dropped() int64 {
 // and never reached the exporter.
 type counts struct {
 	ended, sent, failed atomic.Int64
-}
-
-// countingProcessor counts the spans handed to its batch processor.
-type countingProcessor struct {
-	sdktrace.SpanProcessor
-	c *counts
-}
-
-func (p countingProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
-	p.c.ended.Add(1)
-	p.SpanProcessor.OnEnd(s)
 }
 
 // sharedExporter lets several providers' processors share one exporter

@@ -12,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // stalled is a receiver that takes its time: each export waits for release.
@@ -125,5 +126,48 @@ func TestFileStreamsSpans(t *testing.T) {
 	}
 	if sum := s.Summary(); !strings.Contains(sum, strconv.Itoa(n)+" spans written to "+path) {
 		t.Fatalf("summary %q", sum)
+	}
+}
+
+// A trace simulated faster than real time is moved back so that it ends no
+// later than when it was exported, its spans' offsets kept.
+func TestTraceEndsNoLaterThanNow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spans.json")
+	s, err := New(context.Background(), Config{File: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	epoch := time.Now()
+	ctx, root := s.Root().Start(context.Background(), "trial", trace.WithTimestamp(epoch))
+	_, child := s.Peer(1).Start(ctx, "startReplication", trace.WithTimestamp(epoch.Add(9*time.Minute)))
+	child.AddEvent("x", trace.WithTimestamp(epoch.Add(9*time.Minute+time.Second)))
+	child.End(trace.WithTimestamp(epoch.Add(9*time.Minute + 2*time.Second)))
+	root.End(trace.WithTimestamp(epoch.Add(10 * time.Minute)))
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	exported := time.Now()
+	raw, _ := os.ReadFile(path)
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := map[string]ptrace.Span{}
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, sp := range ss.Spans().All() {
+				spans[sp.Name()] = sp
+			}
+		}
+	}
+	r, c := spans["trial"], spans["startReplication"]
+	if end := r.EndTimestamp().AsTime(); end.After(exported) || end.Before(epoch) {
+		t.Fatalf("the trace ends %v after it was exported", end.Sub(exported))
+	}
+	if got := c.StartTimestamp().AsTime().Sub(r.StartTimestamp().AsTime()); got != 9*time.Minute {
+		t.Fatalf("child starts %v into the trial; want 9m", got)
+	}
+	if got := c.Events().At(0).Timestamp().AsTime().Sub(r.StartTimestamp().AsTime()); got != 9*time.Minute+time.Second {
+		t.Fatalf("child's event %v into the trial; want 9m1s", got)
 	}
 }

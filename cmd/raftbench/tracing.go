@@ -34,7 +34,7 @@ func startTracing(ctx context.Context, c *cli, o *bench.Options, stderr io.Write
 	if err != nil {
 		return nil, err
 	}
-	o.Trace = &bench.TraceConfig{Root: setup.Root(), Peer: setup.Peer, Epoch: time.Now()}
+	o.Trace = &bench.TraceConfig{Root: setup.Root(), Peer: setup.Peer}
 	return &runTracing{setup: setup, stderr: stderr}, nil
 }
 
