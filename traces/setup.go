@@ -90,7 +90,7 @@ type Setup struct {
 	bsp    sdktrace.SpanProcessor // to otlp, if set
 	anchor *anchor
 	mu     sync.Mutex
-	bspMu    sync.Mutex // guards bsp
+	bspMu  sync.Mutex // guards bsp
 	byName map[string]*sdktrace.TracerProvider
 	report sync.Once
 }
@@ -278,9 +278,9 @@ func (a *anchor) flush() {
 type providerView struct{ a *anchor }
 
 func (providerView) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (v providerView) OnEnd(s sdktrace.ReadOnlySpan)                { v.a.end(s) }
-func (providerView) Shutdown(context.Context) error                 { return nil }
-func (providerView) ForceFlush(context.Context) error               { return nil }
+func (v providerView) OnEnd(s sdktrace.ReadOnlySpan)                 { v.a.end(s) }
+func (providerView) Shutdown(context.Context) error                  { return nil }
+func (providerView) ForceFlush(context.Context) error                { return nil }
 
 // shifted is a span moved in time by d.
 type shifted struct {
