@@ -11,6 +11,7 @@ import (
 	"github.com/raftbench/raftbench/sim"
 	"github.com/raftbench/raftbench/traces"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -218,5 +219,50 @@ func TestTracingChangesNoResult(t *testing.T) {
 	traced, _, err := RunTrial(tr)
 	if err != nil || traced != plain {
 		t.Fatalf("traced %+v (%v)\nplain  %+v", traced, err, plain)
+	}
+}
+
+// Every RPC span says how its call ended — including calls the end of the
+// trial cut off — and a vote request that outlived its election round
+// says so.
+func TestRPCSpansCarryTheirOutcome(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	outcomes := map[string]int{}
+	outlived := 0
+	for seed := range uint64(5) {
+		exp.Reset()
+		tr := Trial{
+			Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}, Loss: 0.05},
+			Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: 300 * ms},
+			Seed:    seed, Trace: memoryTracing(exp, epoch),
+		}
+		if _, _, err := RunTrial(tr); err != nil {
+			t.Fatal(err)
+		}
+		byID := map[trace.SpanID]tracetest.SpanStub{}
+		for _, s := range exp.GetSpans() {
+			byID[s.SpanContext.SpanID()] = s
+		}
+		for _, s := range exp.GetSpans() {
+			if s.Name != "askVoteFromPeer" && s.Name != "replicateToPeer" {
+				continue
+			}
+			o := attrValue(s, "rpc.outcome").AsString()
+			outcomes[o]++
+			if o != raft.RPCReplied && s.Status.Code != codes.Error {
+				t.Errorf("%s with outcome %q has status %v; want an error", s.Name, o, s.Status)
+			}
+			parent := byID[s.Parent.SpanID()]
+			if s.Name == "askVoteFromPeer" && s.EndTime.After(parent.EndTime) {
+				outlived++
+				if !attrValue(s, "raft.round_over").AsBool() && o != raft.RPCCutOff {
+					t.Errorf("askVoteFromPeer ends %v after its round and does not say so", s.EndTime.Sub(parent.EndTime))
+				}
+			}
+		}
+	}
+	if outcomes[""] > 0 || outcomes[raft.RPCReplied] == 0 || outcomes[raft.RPCNoReply] == 0 || outcomes[raft.RPCCutOff] == 0 || outlived == 0 {
+		t.Fatalf("RPC outcomes %v, %d vote requests outliving their round; want every span marked, and each kind seen", outcomes, outlived)
 	}
 }
