@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,8 +94,9 @@ func TestTraceOfLeaderCrashTrial(t *testing.T) {
 	for _, s := range spans {
 		byID[s.SpanContext.SpanID()] = s
 		count[s.Name]++
-		if s.Name == "trial" {
+		if !s.Parent.IsValid() {
 			root = s
+			count["trial"]++
 		}
 	}
 	if count["trial"] != 1 || root.Parent.IsValid() || service(root) != "raftbench" {
@@ -130,8 +132,8 @@ func TestTraceOfLeaderCrashTrial(t *testing.T) {
 	for _, s := range spans {
 		parent, ok := byID[s.Parent.SpanID()]
 		switch s.Name {
-		case "startElection", "startReplication":
-			if !ok || parent.Name != "trial" {
+		case "startElection", "startReplication", "failover":
+			if !ok || parent.Parent.IsValid() {
 				t.Fatalf("%s's parent is %q; want the trial", s.Name, parent.Name)
 			}
 		case "askVoteFromPeer":
@@ -264,5 +266,64 @@ func TestRPCSpansCarryTheirOutcome(t *testing.T) {
 	}
 	if outcomes[""] > 0 || outcomes[raft.RPCReplied] == 0 || outcomes[raft.RPCNoReply] == 0 || outcomes[raft.RPCCutOff] == 0 || outlived == 0 {
 		t.Fatalf("RPC outcomes %v, %d vote requests outliving their round; want every span marked, and each kind seen", outcomes, outlived)
+	}
+}
+
+// Each trace is named by its scenario, setting and trial; a span covers
+// exactly the failover, with its downtime; a replay says it is one.
+func TestTraceNamesAndFailoverSpan(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	tr := Trial{
+		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
+		Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: 300 * ms},
+		Seed:    11, Point: 2, Index: 7, Record: true, Trace: memoryTracing(exp, epoch),
+	}
+	r, events, err := RunTrial(tr)
+	if err != nil || !r.Converged() {
+		t.Fatalf("trial: %v, %+v", err, r)
+	}
+	var crashAt time.Duration
+	for _, e := range events {
+		if e.Kind == sim.Fault && e.Fault == "crash" {
+			crashAt = e.At
+		}
+	}
+	var root, failover []tracetest.SpanStub
+	for _, s := range exp.GetSpans() {
+		if !s.Parent.IsValid() {
+			root = append(root, s)
+		}
+		if s.Name == "failover" {
+			failover = append(failover, s)
+		}
+	}
+	want := "leader-crash, interval 75ms, timeout 150ms..300ms, 5 nodes, latency 5ms, loss 0: point 2 trial 7"
+	if len(root) != 1 || root[0].Name != want {
+		t.Fatalf("root spans %d, named %q; want one named %q", len(root), root[0].Name, want)
+	}
+	if len(failover) != 1 {
+		t.Fatalf("%d failover spans; want 1", len(failover))
+	}
+	f := failover[0]
+	if !f.StartTime.Equal(epoch.Add(crashAt)) || !f.EndTime.Equal(epoch.Add(crashAt+r.Stable)) ||
+		attrValue(f, "raftbench.downtime_ms").AsFloat64() != toMs(r.Stable) || f.Parent.SpanID() != root[0].SpanContext.SpanID() {
+		t.Fatalf("failover span %v..%v downtime %v; want the crash at %v to stable %v later, under the trial",
+			f.StartTime.Sub(epoch), f.EndTime.Sub(epoch), attrValue(f, "raftbench.downtime_ms").Emit(), crashAt, r.Stable)
+	}
+
+	exp.Reset()
+	tr.Trace.Replay, tr.Trace.ReplayPoint, tr.Trace.ReplayTrial = true, 4, 9
+	tr.Point, tr.Index = 0, 0
+	if _, _, err := RunTrial(tr); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range exp.GetSpans() {
+		if !s.Parent.IsValid() {
+			if !strings.HasPrefix(s.Name, "replay of leader-crash") || !strings.Contains(s.Name, "point 4 trial 9") ||
+				!attrValue(s, "raftbench.replay").AsBool() || attrInt(s, "raftbench.point") != 4 || attrInt(s, "raftbench.trial") != 9 {
+				t.Fatalf("replay's trace %q, attributes %v", s.Name, s.Attributes)
+			}
+		}
 	}
 }
