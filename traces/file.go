@@ -40,8 +40,8 @@ type fileExporter struct {
 }
 
 // fileBatch is how many spans the file exporter collects before writing
-// them: a few trials' worth, a few MB.
-const fileBatch = 4096
+// them: a trial's worth or so, about a MB.
+const fileBatch = 1024
 
 const (
 	docHead = `{"resourceSpans":[`
