@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/sim"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 )
@@ -39,7 +38,7 @@ func BenchmarkSweep(b *testing.B) {
 
 // BenchmarkTrialTracing shows what tracing costs a leader-crash trial:
 // off (the default), through OpenTelemetry's no-op tracer, and recording
-// every span with the SDK into memory.
+// every span with the SDK and writing it to a -trace-file, as the CLI does.
 func BenchmarkTrialTracing(b *testing.B) {
 	tr := Trial{
 		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
@@ -54,7 +53,7 @@ func BenchmarkTrialTracing(b *testing.B) {
 		{"noop", func() *TraceConfig {
 			return &TraceConfig{Root: noopTracer, Peer: func(int) trace.Tracer { return noopTracer }, Epoch: time.Now()}
 		}},
-		{"sdk", func() *TraceConfig { return memoryTracing(tracetest.NewInMemoryExporter(), time.Now()) }},
+		{"sdk", func() *TraceConfig { return fileTracing(b) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			tr.Trace = c.trace()

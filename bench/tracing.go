@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -16,15 +17,40 @@ type TraceConfig struct {
 	Root trace.Tracer
 	// Peer returns peer i's tracer; each peer is its own service.
 	Peer func(i int) trace.Tracer
-	// Epoch is the wall-clock time virtual time zero maps to: the start of
-	// the run, so every trial's spans sit in a window search finds.
+	// Epoch is the wall-clock time virtual time zero maps to; zero: each
+	// trial's own start (the exporter then moves a trace that would end in
+	// the future back, see traces), so a run's traces do not all start at
+	// the same instant.
 	Epoch time.Time
+	// Replay marks the trace as a replay of one trial (raftbench replay):
+	// its name says so and it carries raftbench.replay=true; the trial's
+	// place in its sweep is given by ReplayPoint and ReplayTrial when
+	// known (negative: not known, and left out).
+	Replay                   bool
+	ReplayPoint, ReplayTrial int
+}
+
+// TraceName names a trial's trace (its root span) by scenario, setting and
+// place in the sweep, so Jaeger's trace list tells the trials apart.
+func (t Trial) TraceName() string {
+	name := fmt.Sprintf("%s, %v: point %d trial %d", t.Options.Scenario, t.Setting, t.Point, t.Index)
+	if t.Trace != nil && t.Trace.Replay {
+		name = fmt.Sprintf("replay of %s, %v", t.Options.Scenario, t.Setting)
+		if t.Trace.ReplayPoint >= 0 && t.Trace.ReplayTrial >= 0 {
+			name += fmt.Sprintf(": point %d trial %d", t.Trace.ReplayPoint, t.Trace.ReplayTrial)
+		}
+		name += fmt.Sprintf(", seed %d", t.Seed)
+	}
+	return name
 }
 
 // trialSpan is a trial's root span; its zero value records nothing.
 type trialSpan struct {
-	span  trace.Span
-	epoch time.Time
+	span    trace.Span
+	ctx     context.Context
+	root    trace.Tracer
+	epoch   time.Time
+	faultAt time.Duration // the first injected fault (crash, partition), or -1
 }
 
 // startTrace opens the trial's root span and hooks the cluster's peers and
@@ -35,15 +61,22 @@ func (t Trial) startTrace(cfg *sim.Config) *trialSpan {
 	}
 	epoch := t.Trace.Epoch
 	s, o := t.Setting, t.Options
-	if o.Runtime == sim.Realtime {
+	if o.Runtime == sim.Realtime || epoch.IsZero() {
 		epoch = time.Now() // real time starts now, whenever the run did
 	}
-	ctx, span := t.Trace.Root.Start(context.Background(), "trial", trace.WithTimestamp(epoch),
+	point, index := t.Point, t.Index
+	if t.Trace.Replay {
+		point, index = t.Trace.ReplayPoint, t.Trace.ReplayTrial
+	}
+	place := []attribute.KeyValue{attribute.Bool("raftbench.replay", t.Trace.Replay)}
+	if point >= 0 && index >= 0 {
+		place = append(place, attribute.Int("raftbench.point", point), attribute.Int("raftbench.trial", index))
+	}
+	ctx, span := t.Trace.Root.Start(context.Background(), t.TraceName(), trace.WithTimestamp(epoch),
 		trace.WithAttributes(
 			attribute.String("raftbench.scenario", string(o.Scenario)),
 			attribute.String("raftbench.seed", strconv.FormatUint(t.Seed, 10)),
-			attribute.Int("raftbench.point", t.Point),
-			attribute.Int("raftbench.trial", t.Index),
+		), trace.WithAttributes(place...), trace.WithAttributes(
 			attribute.Float64("raftbench.interval_ms", toMs(s.Interval)),
 			attribute.Float64("raftbench.timeout_min_ms", toMs(s.TimeoutMin)),
 			attribute.Float64("raftbench.timeout_max_ms", toMs(s.TimeoutMax)),
@@ -54,7 +87,7 @@ func (t Trial) startTrace(cfg *sim.Config) *trialSpan {
 			attribute.String("raftbench.fsync", o.FsyncLabel()),
 			attribute.String("raftbench.runtime", o.Runtime.String()),
 		))
-	ts := &trialSpan{span: span, epoch: epoch}
+	ts := &trialSpan{span: span, ctx: ctx, root: t.Trace.Root, epoch: epoch, faultAt: -1}
 	cfg.Tracing = &sim.Tracing{Peer: t.Trace.Peer, Context: ctx, Epoch: epoch}
 	cfg.OnEvent = ts.event
 	return ts
@@ -67,6 +100,9 @@ func (ts *trialSpan) event(e sim.Event) {
 		ts.span.AddEvent("became "+e.Role.String(), trace.WithTimestamp(ts.epoch.Add(e.At)),
 			trace.WithAttributes(attribute.Int("raft.peer", e.Peer), attribute.Int("raft.term", e.Term)))
 	case sim.Fault:
+		if ts.faultAt < 0 && e.Fault != "restart" {
+			ts.faultAt = e.At
+		}
 		ts.span.AddEvent(e.Fault, trace.WithTimestamp(ts.epoch.Add(e.At)), trace.WithAttributes(attribute.Int("raft.peer", e.Peer)))
 	}
 }
@@ -97,5 +133,19 @@ func (ts *trialSpan) finish(c *sim.Cluster, r Result) {
 		attrs = append(attrs, attribute.String("raftbench.failure", r.Failure))
 	}
 	ts.span.SetAttributes(attrs...)
+	// The failover on its own, from the fault to every live peer having
+	// heard the new leader: the span to sort by when looking for the
+	// slowest.
+	if ts.faultAt >= 0 && r.Stable != NotReached {
+		at := ts.epoch.Add(ts.faultAt)
+		_, f := ts.root.Start(ts.ctx, "failover", trace.WithTimestamp(at), trace.WithAttributes(
+			attribute.Float64("raftbench.downtime_ms", toMs(r.Stable)),
+			attribute.Int("raftbench.election_rounds", r.Rounds),
+			attribute.Int("raftbench.split_votes", r.SplitVotes)))
+		if r.Elected != NotReached {
+			f.SetAttributes(attribute.Float64("raftbench.elected_ms", toMs(r.Elected)))
+		}
+		f.End(trace.WithTimestamp(at.Add(r.Stable)))
+	}
 	ts.span.End(trace.WithTimestamp(ts.epoch.Add(c.Now())))
 }

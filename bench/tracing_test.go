@@ -1,13 +1,18 @@
 package bench
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/raftbench/raftbench/raft"
 	"github.com/raftbench/raftbench/sim"
+	"github.com/raftbench/raftbench/traces"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -34,6 +39,17 @@ func memoryTracing(exp *tracetest.InMemoryExporter, epoch time.Time) *TraceConfi
 		},
 		Epoch: epoch,
 	}
+}
+
+// fileTracing is the CLI's tracing with -trace-file: the SDK, one
+// provider per service, the file exporter.
+func fileTracing(tb testing.TB) *TraceConfig {
+	s, err := traces.New(context.Background(), traces.Config{File: filepath.Join(tb.TempDir(), "trace.json")})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Shutdown(context.Background()) })
+	return &TraceConfig{Root: s.Root(), Peer: s.Peer, Epoch: time.Now()}
 }
 
 func attrInt(s tracetest.SpanStub, key string) int {
@@ -78,8 +94,9 @@ func TestTraceOfLeaderCrashTrial(t *testing.T) {
 	for _, s := range spans {
 		byID[s.SpanContext.SpanID()] = s
 		count[s.Name]++
-		if s.Name == "trial" {
+		if !s.Parent.IsValid() {
 			root = s
+			count["trial"]++
 		}
 	}
 	if count["trial"] != 1 || root.Parent.IsValid() || service(root) != "raftbench" {
@@ -115,8 +132,8 @@ func TestTraceOfLeaderCrashTrial(t *testing.T) {
 	for _, s := range spans {
 		parent, ok := byID[s.Parent.SpanID()]
 		switch s.Name {
-		case "startElection", "startReplication":
-			if !ok || parent.Name != "trial" {
+		case "startElection", "startReplication", "failover":
+			if !ok || parent.Parent.IsValid() {
 				t.Fatalf("%s's parent is %q; want the trial", s.Name, parent.Name)
 			}
 		case "askVoteFromPeer":
@@ -204,5 +221,109 @@ func TestTracingChangesNoResult(t *testing.T) {
 	traced, _, err := RunTrial(tr)
 	if err != nil || traced != plain {
 		t.Fatalf("traced %+v (%v)\nplain  %+v", traced, err, plain)
+	}
+}
+
+// Every RPC span says how its call ended — including calls the end of the
+// trial cut off — and a vote request that outlived its election round
+// says so.
+func TestRPCSpansCarryTheirOutcome(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	outcomes := map[string]int{}
+	outlived := 0
+	for seed := range uint64(5) {
+		exp.Reset()
+		tr := Trial{
+			Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}, Loss: 0.05},
+			Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: 300 * ms},
+			Seed:    seed, Trace: memoryTracing(exp, epoch),
+		}
+		if _, _, err := RunTrial(tr); err != nil {
+			t.Fatal(err)
+		}
+		byID := map[trace.SpanID]tracetest.SpanStub{}
+		for _, s := range exp.GetSpans() {
+			byID[s.SpanContext.SpanID()] = s
+		}
+		for _, s := range exp.GetSpans() {
+			if s.Name != "askVoteFromPeer" && s.Name != "replicateToPeer" {
+				continue
+			}
+			o := attrValue(s, "rpc.outcome").AsString()
+			outcomes[o]++
+			if o != raft.RPCReplied && s.Status.Code != codes.Error {
+				t.Errorf("%s with outcome %q has status %v; want an error", s.Name, o, s.Status)
+			}
+			parent := byID[s.Parent.SpanID()]
+			if s.Name == "askVoteFromPeer" && s.EndTime.After(parent.EndTime) {
+				outlived++
+				if !attrValue(s, "raft.round_over").AsBool() && o != raft.RPCCutOff {
+					t.Errorf("askVoteFromPeer ends %v after its round and does not say so", s.EndTime.Sub(parent.EndTime))
+				}
+			}
+		}
+	}
+	if outcomes[""] > 0 || outcomes[raft.RPCReplied] == 0 || outcomes[raft.RPCNoReply] == 0 || outcomes[raft.RPCCutOff] == 0 || outlived == 0 {
+		t.Fatalf("RPC outcomes %v, %d vote requests outliving their round; want every span marked, and each kind seen", outcomes, outlived)
+	}
+}
+
+// Each trace is named by its scenario, setting and trial; a span covers
+// exactly the failover, with its downtime; a replay says it is one.
+func TestTraceNamesAndFailoverSpan(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	tr := Trial{
+		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
+		Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: 300 * ms},
+		Seed:    11, Point: 2, Index: 7, Record: true, Trace: memoryTracing(exp, epoch),
+	}
+	r, events, err := RunTrial(tr)
+	if err != nil || !r.Converged() {
+		t.Fatalf("trial: %v, %+v", err, r)
+	}
+	var crashAt time.Duration
+	for _, e := range events {
+		if e.Kind == sim.Fault && e.Fault == "crash" {
+			crashAt = e.At
+		}
+	}
+	var root, failover []tracetest.SpanStub
+	for _, s := range exp.GetSpans() {
+		if !s.Parent.IsValid() {
+			root = append(root, s)
+		}
+		if s.Name == "failover" {
+			failover = append(failover, s)
+		}
+	}
+	want := "leader-crash, interval 75ms, timeout 150ms..300ms, 5 nodes, latency 5ms, loss 0: point 2 trial 7"
+	if len(root) != 1 || root[0].Name != want {
+		t.Fatalf("root spans %d, named %q; want one named %q", len(root), root[0].Name, want)
+	}
+	if len(failover) != 1 {
+		t.Fatalf("%d failover spans; want 1", len(failover))
+	}
+	f := failover[0]
+	if !f.StartTime.Equal(epoch.Add(crashAt)) || !f.EndTime.Equal(epoch.Add(crashAt+r.Stable)) ||
+		attrValue(f, "raftbench.downtime_ms").AsFloat64() != toMs(r.Stable) || f.Parent.SpanID() != root[0].SpanContext.SpanID() {
+		t.Fatalf("failover span %v..%v downtime %v; want the crash at %v to stable %v later, under the trial",
+			f.StartTime.Sub(epoch), f.EndTime.Sub(epoch), attrValue(f, "raftbench.downtime_ms").Emit(), crashAt, r.Stable)
+	}
+
+	exp.Reset()
+	tr.Trace.Replay, tr.Trace.ReplayPoint, tr.Trace.ReplayTrial = true, 4, 9
+	tr.Point, tr.Index = 0, 0
+	if _, _, err := RunTrial(tr); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range exp.GetSpans() {
+		if !s.Parent.IsValid() {
+			if !strings.HasPrefix(s.Name, "replay of leader-crash") || !strings.Contains(s.Name, "point 4 trial 9") ||
+				!attrValue(s, "raftbench.replay").AsBool() || attrInt(s, "raftbench.point") != 4 || attrInt(s, "raftbench.trial") != 9 {
+				t.Fatalf("replay's trace %q, attributes %v", s.Name, s.Attributes)
+			}
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -42,7 +43,38 @@ const (
 	attrSuccess    = attribute.Key("raft.success")
 	attrSteppedDn  = attribute.Key("raft.stepped_down")
 	attrPeersAsked = attribute.Key("raft.peers")
+	attrRPCOutcome = attribute.Key("rpc.outcome")
+	attrRoundOver  = attribute.Key("raft.round_over")
 )
+
+// RPC outcomes (rpc.outcome on the client spans).
+const (
+	RPCReplied = "replied"
+	RPCNoReply = "no-reply" // lost, or unanswered within the RPC timeout
+	RPCCutOff  = "cut-off"  // the caller crashed or the run ended mid-call
+)
+
+// rpcSpan is a client span that knows whether its call came back, so a
+// call cut off mid-flight still ends with an outcome.
+type rpcSpan struct {
+	trace.Span
+	answered bool
+	round    *electionRound // askVoteFromPeer's round (nil for replicateToPeer)
+}
+
+// answer records ok's outcome on a client span.
+func answer(span trace.Span, ok bool) {
+	rs, _ := span.(*rpcSpan)
+	if rs != nil {
+		rs.answered = true
+	}
+	if ok {
+		span.SetAttributes(attrRPCOK.Bool(true), attrRPCOutcome.String(RPCReplied))
+		return
+	}
+	span.SetAttributes(attrRPCOK.Bool(false), attrRPCOutcome.String(RPCNoReply))
+	span.SetStatus(codes.Error, "no reply")
+}
 
 // Election round outcomes.
 const (
@@ -85,6 +117,10 @@ func (tr *tracer) start(parent context.Context, name string, kind trace.SpanKind
 
 func (tr *tracer) end(span trace.Span) {
 	if tr.t != nil {
+		if rs, ok := span.(*rpcSpan); ok && !rs.answered && rs.IsRecording() {
+			rs.SetAttributes(attrRPCOutcome.String(RPCCutOff))
+			rs.SetStatus(codes.Error, "cut off: the caller stopped (crash or end of run) before the call returned")
+		}
 		span.End(trace.WithTimestamp(tr.now()))
 	}
 }
@@ -120,14 +156,20 @@ func (tr *tracer) voteAsked(round *electionRound, peer int, args *RequestVoteArg
 	ctx, span := tr.start(round.ctx, "askVoteFromPeer", trace.SpanKindClient)
 	if span.IsRecording() {
 		span.SetAttributes(attrCandidate.Int(tr.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
+		return ctx, &rpcSpan{Span: span, round: round}
 	}
 	return ctx, span
 }
 
-// voteAnswered records how a RequestVote call ended.
+// voteAnswered records how a RequestVote call ended (under rf.mu), and
+// whether its round had ended first: a call to a dead peer outlives its
+// round by up to the RPC timeout.
 func (tr *tracer) voteAnswered(span trace.Span, ok bool, reply *RequestVoteReply) {
 	if span.IsRecording() {
-		span.SetAttributes(attrRPCOK.Bool(ok))
+		answer(span, ok)
+		if rs, _ := span.(*rpcSpan); rs != nil && rs.round != nil && rs.round.done {
+			span.SetAttributes(attrRoundOver.Bool(true))
+		}
 		if ok {
 			span.SetAttributes(attrVote.Bool(reply.VoteGranted), attrReplyTerm.Int(reply.Term))
 		}
@@ -185,6 +227,7 @@ func (tr *tracer) replicationAsked(round *replicationRound, peer int, args *Appe
 	ctx, span := tr.start(round.ctx, "replicateToPeer", trace.SpanKindClient)
 	if span.IsRecording() {
 		span.SetAttributes(attrLeader.Int(tr.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
+		return ctx, &rpcSpan{Span: span}
 	}
 	return ctx, span
 }
@@ -192,7 +235,7 @@ func (tr *tracer) replicationAsked(round *replicationRound, peer int, args *Appe
 // replicationAnswered records how an AppendEntries call ended.
 func (tr *tracer) replicationAnswered(span trace.Span, ok bool, reply *AppendEntriesReply, steppedDown bool) {
 	if span.IsRecording() {
-		span.SetAttributes(attrRPCOK.Bool(ok))
+		answer(span, ok)
 		if ok {
 			span.SetAttributes(attrReplyTerm.Int(reply.Term), attrSteppedDn.Bool(steppedDown))
 		}

@@ -7,8 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -28,8 +30,12 @@ type Config struct {
 	Endpoint string
 	// Protocol is "grpc" (default) or "http".
 	Protocol string
-	// File receives every span as OTLP/JSON when the run ends.
+	// File receives every span as one OTLP/JSON document, written as the
+	// run goes.
 	File string
+	// Block makes the OTLP exporter's queue wait for the receiver when it
+	// is full instead of dropping spans (the file never drops).
+	Block bool
 	// Errors receives the one report of a failing export (nil: discarded).
 	Errors io.Writer
 }
@@ -50,6 +56,9 @@ func (c Config) Validate() error {
 	}
 	if c.Protocol != "" && c.Endpoint == "" {
 		return fmt.Errorf("-otlp-protocol %q: needs -otlp-endpoint", c.Protocol)
+	}
+	if c.Block && c.Endpoint == "" {
+		return fmt.Errorf("-trace-block: needs -otlp-endpoint (the file never drops spans)")
 	}
 	if c.File != "" {
 		if fi, err := os.Stat(c.File); err == nil && fi.IsDir() {
@@ -76,7 +85,12 @@ type Setup struct {
 	cfg    Config
 	otlp   sdktrace.SpanExporter
 	file   *fileExporter
+	queue  int // the OTLP queue's size
+	count  counts
+	bsp    sdktrace.SpanProcessor // to otlp, if set
+	anchor *anchor
 	mu     sync.Mutex
+	bspMu  sync.Mutex // guards bsp
 	byName map[string]*sdktrace.TracerProvider
 	report sync.Once
 }
@@ -87,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Setup, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Setup{cfg: cfg, byName: map[string]*sdktrace.TracerProvider{}}
+	s := &Setup{cfg: cfg, byName: map[string]*sdktrace.TracerProvider{}, queue: 1 << 16}
 	if cfg.Endpoint != "" {
 		exp, err := newOTLP(ctx, cfg)
 		if err != nil {
@@ -96,8 +110,13 @@ func New(ctx context.Context, cfg Config) (*Setup, error) {
 		s.otlp = exp
 	}
 	if cfg.File != "" {
-		s.file = &fileExporter{path: cfg.File}
+		f, err := newFileExporter(cfg.File)
+		if err != nil {
+			return nil, fmt.Errorf("-trace-file %q: %v", cfg.File, err)
+		}
+		s.file = f
 	}
+	s.anchor = &anchor{held: map[trace.TraceID][]sdktrace.ReadOnlySpan{}, out: s.emit, now: time.Now}
 	// The SDK reports exporter errors here; say it once and go on.
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(s.failed))
 	return s, nil
@@ -143,15 +162,7 @@ func (s *Setup) Tracer(service string) trace.Tracer {
 			sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service))),
 			sdktrace.WithSampler(sdktrace.AlwaysSample()),
 		}
-		if s.otlp != nil {
-			// Batched and dropping when full: a slow or dead receiver must
-			// never hold the benchmark up.
-			opts = append(opts, sdktrace.WithSpanProcessor(sdktrace.NewBatchSpanProcessor(sharedExporter{s.otlp},
-				sdktrace.WithMaxQueueSize(1<<16), sdktrace.WithMaxExportBatchSize(2048), sdktrace.WithBatchTimeout(500*time.Millisecond))))
-		}
-		if s.file != nil {
-			opts = append(opts, sdktrace.WithSyncer(s.file))
-		}
+		opts = append(opts, sdktrace.WithSpanProcessor(providerView{s.anchor}))
 		tp = sdktrace.NewTracerProvider(opts...)
 		s.byName[service] = tp
 	}
@@ -175,19 +186,174 @@ func (s *Setup) Shutdown(ctx context.Context) error {
 			s.failed(err)
 		}
 	}
+	s.anchor.flush()
+	if s.bsp != nil {
+		if err := s.bsp.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			s.failed(err)
+		}
+	}
 	if s.otlp != nil {
 		if err := s.otlp.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			s.failed(err)
 		}
 	}
 	if s.file != nil {
-		return s.file.write()
+		return s.file.close()
 	}
 	return nil
 }
 
-// sharedExporter lets several providers' processors share one exporter:
-// each processor shuts its exporter down, but only Setup may.
-type sharedExporter struct{ sdktrace.SpanExporter }
+// emit hands a finished trace's spans to the exporters.
+func (s *Setup) emit(spans []sdktrace.ReadOnlySpan) {
+	if s.otlp != nil {
+		s.bspMu.Lock()
+		if s.bsp == nil {
+			// Batched and, unless Block, dropping when full: a slow or dead
+			// receiver must not hold the benchmark up unless asked to. The
+			// drops are counted (Summary).
+			bopts := []sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(s.queue),
+				sdktrace.WithMaxExportBatchSize(min(2048, s.queue)), sdktrace.WithBatchTimeout(500 * time.Millisecond)}
+			if s.cfg.Block {
+				bopts = append(bopts, sdktrace.WithBlocking())
+			}
+			s.bsp = sdktrace.NewBatchSpanProcessor(sharedExporter{s.otlp, &s.count}, bopts...)
+		}
+		bsp := s.bsp
+		s.bspMu.Unlock()
+		for _, sp := range spans {
+			s.count.ended.Add(1)
+			bsp.OnEnd(sp)
+		}
+	}
+	if s.file != nil {
+		s.file.ExportSpans(context.Background(), spans)
+	}
+}
+
+// anchor holds a trace's spans until its root span ends, then moves the
+// whole trace back in time if it ended in the future — a simulated trial
+// is stamped from a wall-clock epoch at virtual-time speed, so a 10-minute
+// steady run, simulated in a second, would otherwise end ten minutes from
+// now — and passes it on. Real-time traces pass unchanged. What it holds is
+// the spans of the trials running now.
+type anchor struct {
+	mu   sync.Mutex
+	held map[trace.TraceID][]sdktrace.ReadOnlySpan
+	out  func([]sdktrace.ReadOnlySpan)
+	now  func() time.Time
+}
+
+func (a *anchor) end(sp sdktrace.ReadOnlySpan) {
+	id := sp.SpanContext().TraceID()
+	a.mu.Lock()
+	spans := append(a.held[id], sp)
+	if sp.Parent().IsValid() {
+		a.held[id] = spans
+		a.mu.Unlock()
+		return
+	}
+	delete(a.held, id)
+	a.mu.Unlock()
+	if late := sp.EndTime().Sub(a.now()); late > 0 {
+		for i, s := range spans {
+			spans[i] = shifted{s, -late}
+		}
+	}
+	a.out(spans)
+}
+
+// flush passes on the spans of traces whose root never ended.
+func (a *anchor) flush() {
+	a.mu.Lock()
+	held := a.held
+	a.held = map[trace.TraceID][]sdktrace.ReadOnlySpan{}
+	a.mu.Unlock()
+	for _, spans := range held {
+		a.out(spans)
+	}
+}
+
+// providerView is the anchor as each provider's span processor; Setup, not
+// the providers, flushes and shuts it down.
+type providerView struct{ a *anchor }
+
+func (providerView) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (v providerView) OnEnd(s sdktrace.ReadOnlySpan)                 { v.a.end(s) }
+func (providerView) Shutdown(context.Context) error                  { return nil }
+func (providerView) ForceFlush(context.Context) error                { return nil }
+
+// shifted is a span moved in time by d.
+type shifted struct {
+	sdktrace.ReadOnlySpan
+	d time.Duration
+}
+
+func (s shifted) StartTime() time.Time { return s.ReadOnlySpan.StartTime().Add(s.d) }
+func (s shifted) EndTime() time.Time   { return s.ReadOnlySpan.EndTime().Add(s.d) }
+func (s shifted) Events() []sdktrace.Event {
+	evs := slices.Clone(s.ReadOnlySpan.Events())
+	for i := range evs {
+		evs[i].Time = evs[i].Time.Add(s.d)
+	}
+	return evs
+}
+
+// Summary is one line on where the spans went, for the end of a run: how
+// many reached the endpoint, how many it dropped (its queue full) or lost
+// (failed exports, or still queued when Shutdown gave up), and how many the
+// file holds. Call it after Shutdown.
+func (s *Setup) Summary() string {
+	var parts []string
+	if s.otlp != nil {
+		ended, sent, failed := s.count.ended.Load(), s.count.sent.Load(), s.count.failed.Load()
+		dropped := max(ended-sent-failed, 0)
+		part := fmt.Sprintf("%d spans sent to %s, %d dropped", sent, s.cfg.Endpoint, dropped)
+		if dropped > 0 && !s.cfg.Block {
+			part += " (the receiver was too slow; -trace-block waits for it instead)"
+		}
+		if failed > 0 {
+			part += fmt.Sprintf(", %d lost in failed exports", failed)
+		}
+		parts = append(parts, part)
+	}
+	if s.file != nil {
+		parts = append(parts, fmt.Sprintf("%d spans written to %s", s.file.written.Load(), s.file.path))
+	}
+	return "traces: " + strings.Join(parts, "; ")
+}
+
+// Blocking reports whether the OTLP queue waits rather than drops.
+func (s *Setup) Blocking() bool { return s.cfg.Block && s.otlp != nil }
+
+// Dropped is how many spans never reached the OTLP exporter: dropped by a
+// full queue, or still queued when Shutdown gave up. Call it after Shutdown.
+func (s *Setup) Dropped() int64 {
+	return max(s.count.ended.Load()-s.count.sent.Load()-s.count.failed.Load(), 0)
+}
+
+// counts follows spans through the OTLP pipeline: the batch processor drops
+// spans silently when its queue is full, so what it dropped is what ended
+// and never reached the exporter.
+type counts struct {
+	ended, sent, failed atomic.Int64
+}
+
+// sharedExporter lets several providers' processors share one exporter
+// (each processor shuts its exporter down, but only Setup may), and counts
+// what it exports.
+type sharedExporter struct {
+	sdktrace.SpanExporter
+	c *counts
+}
+
+func (e sharedExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := e.SpanExporter.ExportSpans(ctx, spans)
+	if err != nil {
+		e.c.failed.Add(int64(len(spans)))
+	} else {
+		e.c.sent.Add(int64(len(spans)))
+	}
+	return err
+}
 
 func (sharedExporter) Shutdown(context.Context) error { return nil }

@@ -156,6 +156,7 @@ func sweepFlags(name string) *cli {
 	plain(c, fs.StringVar, &c.tracing.Protocol, "otlp-protocol", "OTLP transport for -otlp-endpoint: grpc (the default) or http", "-otlp-protocol http")
 	plain(c, fs.StringVar, &c.tracing.File, "trace-file", "write the spans to this file as OTLP/JSON (Jaeger's \"Upload JSON\" and /api/transform accept it)", "-trace-file trials.otlp.json")
 	plain(c, fs.IntVar, &o.TraceTrials, "trace-trials", "with -otlp-endpoint or -trace-file: trace only the first N trials of every setting", "-trace-trials 10")
+	traceFlags(c)
 	plain(c, fs.StringVar, &c.preset, "preset", "a ready-made experiment: raft-paper (the Raft paper's failover measurement, Figure 16 top) or raft-paper-scaled (Figure 16 bottom); it sets the settings, network and trials",
 		"-preset raft-paper   -preset raft-paper-scaled")
 	return c

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
@@ -10,7 +12,16 @@ import (
 )
 
 // runTracing is the trace exporters of one command, if any.
-type runTracing struct{ setup *traces.Setup }
+type runTracing struct {
+	setup  *traces.Setup
+	stderr io.Writer
+}
+
+// traceFlags declares the tracing flags kept beside their wiring.
+func traceFlags(c *cli) {
+	plain(c, c.fs.BoolVar, &c.tracing.Block, "trace-block",
+		"with -otlp-endpoint: wait for a slow receiver instead of dropping spans (the run ends by saying how many were dropped)", "-trace-block")
+}
 
 // startTracing sets up exporters from the flags (checked while parsing) and
 // hooks them to the trials; without trace flags it does nothing.
@@ -24,16 +35,28 @@ func startTracing(ctx context.Context, c *cli, o *bench.Options, stderr io.Write
 	if err != nil {
 		return nil, err
 	}
-	o.Trace = &bench.TraceConfig{Root: setup.Root(), Peer: setup.Peer, Epoch: time.Now()}
-	return &runTracing{setup: setup}, nil
+	o.Trace = &bench.TraceConfig{Root: setup.Root(), Peer: setup.Peer}
+	if strings.HasSuffix(c.fs.Name(), " replay") {
+		// The seed alone does not say where the trial sat in its sweep.
+		o.Trace.Replay, o.Trace.ReplayPoint, o.Trace.ReplayTrial = true, -1, -1
+	}
+	return &runTracing{setup: setup, stderr: stderr}, nil
 }
 
-// stop flushes the spans, waiting at most a few seconds for a receiver.
+// stop flushes the spans, waiting at most a few seconds for a receiver
+// (longer with -trace-block), and says in one line where they went and how
+// many were dropped.
 func (t *runTracing) stop() error {
 	if t.setup == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	wait := 10 * time.Second
+	if t.setup.Blocking() {
+		wait = time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	return t.setup.Shutdown(ctx)
+	err := t.setup.Shutdown(ctx)
+	fmt.Fprintln(t.stderr, t.setup.Summary())
+	return err
 }

@@ -228,6 +228,8 @@ func TestTracesInJaeger(t *testing.T) {
 		}
 	}
 
+	finished := time.Now()
+
 	// Services: the run's own and one per peer.
 	var services struct{ Data []string }
 	getJSON(t, "http://"+query+"/api/services", &services)
@@ -262,7 +264,7 @@ func TestTracesInJaeger(t *testing.T) {
 		for _, s := range tr.Spans {
 			byID[s.SpanID] = s
 			ops[s.OperationName] = true
-			if s.OperationName == "trial" {
+			if len(s.References) == 0 {
 				root = s
 			}
 		}
@@ -271,11 +273,12 @@ func TestTracesInJaeger(t *testing.T) {
 		if !ok {
 			t.Fatalf("trace %s is of seed %q, which no trials.csv row has", tr.TraceID, seed)
 		}
-		// The span count is what the trial's RPC counters imply: the trial,
-		// one span per RPC sent and per RPC delivered, one per election
-		// round and per heartbeat round (each sends to every other peer).
+		// The span count is what the trial's RPC counters imply: the trial
+		// and its failover, one span per RPC sent and per RPC delivered, one
+		// per election round and per heartbeat round (each sends to every
+		// other peer).
 		rvSent, aeSent := row.int(t, "request_votes"), row.int(t, "append_entries")
-		want := 1 + rvSent + row.int(t, "request_votes_delivered") + aeSent + row.int(t, "append_entries_delivered") +
+		want := 2 + rvSent + row.int(t, "request_votes_delivered") + aeSent + row.int(t, "append_entries_delivered") +
 			rvSent/(nodes-1) + aeSent/(nodes-1)
 		if len(tr.Spans) != want {
 			t.Errorf("trace of seed %s has %d spans; its trial implies %d", seed, len(tr.Spans), want)
@@ -305,6 +308,23 @@ func TestTracesInJaeger(t *testing.T) {
 		if got, want := float64(root.Duration)/1000, row.ms(t, "run_ms"); got < want-0.002 || got > want+0.002 {
 			t.Errorf("trial span of seed %s lasts %.3fms; the trial ran %.3fms", seed, got, want)
 		}
+		// No trace ends after its run did; the failover span lasts the
+		// trial's downtime.
+		if end := time.UnixMicro(root.StartTime + root.Duration); end.After(finished) {
+			t.Errorf("trace of seed %s ends %v after its run finished", seed, end.Sub(finished))
+		}
+		failovers := 0
+		for _, s := range tr.Spans {
+			if s.OperationName == "failover" {
+				failovers++
+				if got, want := float64(s.Duration)/1000, row.ms(t, "stable_ms"); got < want-0.002 || got > want+0.002 {
+					t.Errorf("seed %s: failover span lasts %.3fms; stable_ms %.3f", seed, got, want)
+				}
+			}
+		}
+		if failovers != 1 {
+			t.Errorf("trace of seed %s has %d failover spans; want 1", seed, failovers)
+		}
 		var crash, elected int64 = -1, -1
 		for _, l := range root.Logs {
 			switch tag(l.Fields, "event") {
@@ -323,7 +343,7 @@ func TestTracesInJaeger(t *testing.T) {
 			t.Errorf("seed %s: leader elected %.3fms after the crash in Jaeger, %.3fms in trials.csv", seed, got, want)
 		}
 	}
-	for _, op := range []string{"trial", "startElection", "askVoteFromPeer", "RequestVote", "startReplication", "replicateToPeer", "AppendEntries"} {
+	for _, op := range []string{"failover", "startElection", "askVoteFromPeer", "RequestVote", "startReplication", "replicateToPeer", "AppendEntries"} {
 		if !ops[op] {
 			t.Errorf("no %s spans in Jaeger", op)
 		}
