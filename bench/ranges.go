@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -123,14 +124,31 @@ func durationRange(item, lo, hi string) (a, b time.Duration, err error) {
 
 func positiveDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	d, err := time.ParseDuration(s)
+	d, err := ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration; want a number with a unit, e.g. 75ms or 1.5s", s)
+		return 0, err
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("%q is not positive; want a duration above zero", s)
 	}
 	return d, nil
+}
+
+// durationSyntax is what time.ParseDuration reads, whatever the size.
+var durationSyntax = regexp.MustCompile(`^[-+]?((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
+// ParseDuration is time.ParseDuration with errors that say what is wrong:
+// a value too large for a Duration is said to overflow, not to be no
+// duration.
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err == nil {
+		return d, nil
+	}
+	if durationSyntax.MatchString(s) {
+		return 0, fmt.Errorf("%q overflows: a duration is at most %v (about 292 years)", s, time.Duration(math.MaxInt64).Truncate(time.Hour))
+	}
+	return 0, fmt.Errorf("%q is not a duration; want a number with a unit, e.g. 75ms or 1.5s", s)
 }
 
 // niceSteps are the step sizes a person would pick: 1, 2, 2.5 and 5 times

@@ -46,6 +46,9 @@ func TestParseDurationList(t *testing.T) {
 		"50ms..":         "not a duration",
 		"50ms..200ms:0s": "not positive",
 		"1ms..10s:1us":   "more than 1000 values",
+		"9999999h":       "overflows",
+		"1ms..9999999h":  "overflows",
+		"1.5.5s":         "not a duration",
 	}
 	refuses(t, &Durations{ms}, bad)
 }

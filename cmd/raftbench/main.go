@@ -44,6 +44,9 @@ func main() {
 
 // run is the whole command, with its environment passed in for tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, interactive bool) int {
+	if code, ok := helpOrVersion(args, stdout, stderr); ok {
+		return code
+	}
 	if len(args) > 0 && args[0] == "replay" {
 		return replay(ctx, args[1:], stdout, stderr)
 	}
