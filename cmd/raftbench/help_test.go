@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -139,5 +142,33 @@ func TestEditDistance(t *testing.T) {
 		if d := editDistance(tc.a, tc.b); d != tc.d {
 			t.Errorf("editDistance(%q, %q) = %d; want %d", tc.a, tc.b, d, tc.d)
 		}
+	}
+}
+
+// TestCountsAgreeWithTheirNouns: "1 setting", never "1 settings", in
+// everything a one-trial run, its report and a replay print.
+func TestCountsAgreeWithTheirNouns(t *testing.T) {
+	dir := t.TempDir() + "/out"
+	code, stdout, stderr := runCLI(t, "-interval", "50ms", "-trials", "1", "-max-spurious-per-hour", "1", "-out", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	texts := map[string]string{"stdout": stdout}
+	for _, f := range []string{"table.txt", "report.md"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[f] = string(b)
+	}
+	_, texts["replay"], _ = runCLI(t, "replay", "-interval", "50ms", "-seed", "5")
+	one := regexp.MustCompile(`(^|[^0-9.])1 (settings|trials|terms|split votes|calls|spurious elections|RPCs|lines|stay|meet)\b`)
+	for name, text := range texts {
+		for _, m := range one.FindAllString(text, -1) {
+			t.Errorf("%s: %q", name, m)
+		}
+	}
+	if !strings.Contains(texts["replay"], "1 term started") {
+		t.Errorf("replay: no \"1 term started\":\n%s", texts["replay"])
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/internal/english"
 	"github.com/raftbench/raftbench/sim"
 )
 
@@ -97,7 +98,8 @@ func printResult(w io.Writer, sc bench.Scenario, r bench.Result) {
 	if sc == bench.Partition {
 		show("old leader stepped down", r.Heal, r.Heal != bench.NotReached)
 	}
-	fmt.Fprintf(w, "  %-22s %d terms started, %d without a leader, %d split votes\n", "elections:", r.Rounds, r.FailedRounds, r.SplitVotes)
-	fmt.Fprintf(w, "  %-22s AppendEntries %d, RequestVote %d sent over %v; %d calls dropped\n", "RPCs:",
-		r.Total.AppendEntries.Sent, r.Total.RequestVote.Sent, r.Run, r.Dropped())
+	fmt.Fprintf(w, "  %-22s %s started, %d without a leader, %s\n", "elections:",
+		english.Count(r.Rounds, "term"), r.FailedRounds, english.Count(r.SplitVotes, "split vote"))
+	fmt.Fprintf(w, "  %-22s AppendEntries %d, RequestVote %d sent over %v; %s dropped\n", "RPCs:",
+		r.Total.AppendEntries.Sent, r.Total.RequestVote.Sent, r.Run, english.Count(r.Dropped(), "call"))
 }
