@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -123,9 +124,9 @@ func durationRange(item, lo, hi string) (a, b time.Duration, err error) {
 
 func positiveDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	d, err := time.ParseDuration(s)
+	d, err := ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration; want a number with a unit, e.g. 75ms or 1.5s", s)
+		return 0, err
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("%q is not positive; want a duration above zero", s)
@@ -133,47 +134,101 @@ func positiveDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// durationSyntax is what time.ParseDuration reads, whatever the size.
+var durationSyntax = regexp.MustCompile(`^[-+]?((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
+// ParseDuration is time.ParseDuration with errors that say what is wrong:
+// a value too large for a Duration is said to overflow, not to be no
+// duration.
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err == nil {
+		return d, nil
+	}
+	if durationSyntax.MatchString(s) {
+		return 0, fmt.Errorf("%q overflows: a duration is at most %v (about 292 years)", s, time.Duration(math.MaxInt64).Truncate(time.Hour))
+	}
+	return 0, fmt.Errorf("%q is not a duration; want a number with a unit, e.g. 75ms or 1.5s", s)
+}
+
 // niceSteps are the step sizes a person would pick: 1, 2, 2.5 and 5 times
-// a power of ten.
+// a power of ten, up to the largest a Duration holds.
 func niceSteps() []time.Duration {
 	var steps []time.Duration
-	for p := time.Duration(1); p <= 100*time.Second; p *= 10 {
+	for p := time.Duration(1); p <= math.MaxInt64/10; p *= 10 {
 		steps = append(steps, p, 2*p, p*5/2, 5*p)
 	}
 	return steps
 }
 
+// grain is what every value a step reaches from a round start is a
+// multiple of: the power of ten of a 1, 2 or 5 step, half of it for a 2.5
+// step (25ms steps from 50ms give 75ms, a multiple of 5ms).
+func grain(step time.Duration) time.Duration {
+	g := time.Duration(1)
+	for g*10 <= step {
+		g *= 10
+	}
+	if step == g*5/2 && g >= 10 {
+		return g / 2
+	}
+	return g
+}
+
 // defaultSteps splits a..b into 4 to 8 round values: the smallest nice step
 // that divides the range exactly into that many values, or else the smallest
-// nice step giving at most 8 values, with b added at the end.
+// nice step giving at most 8 values, with b added at the end. The steps count
+// from a when a is a multiple of the step's grain (100ms..1s: 100ms, 300ms,
+// ..., 900ms, 1s); from any other a they fall on the multiples of the step
+// instead, so that the values between the ends stay round (1ms..10s: 1ms,
+// 2s, 4s, 6s, 8s, 10s, where counting from 1ms gave 2.001s).
 func defaultSteps(a, b time.Duration) []time.Duration {
 	if a == b {
 		return []time.Duration{a}
 	}
 	span := b - a
-	pick := time.Duration(0)
 	for _, st := range niceSteps() {
-		if n := span/st + 1; span%st == 0 && n >= 4 && n <= 8 {
-			pick = st
-			break
+		if n := span/st + 1; span%st == 0 && n >= 4 && n <= 8 && a%grain(st) == 0 {
+			return stepsFrom(a, b, st)
 		}
 	}
-	if pick == 0 {
-		for _, st := range niceSteps() {
+	for _, st := range niceSteps() {
+		if a%grain(st) == 0 {
 			if span/st+1 <= 8 {
-				pick = st
-				break
+				return stepsFrom(a, b, st)
 			}
+		} else if values := stepsOnMultiples(a, b, st); len(values) <= 8 {
+			return values
 		}
 	}
+	panic("no step divides a Duration range into 8 values") // the largest step does
+}
+
+// stepsFrom is a, a+step, ... up to b, and b.
+func stepsFrom(a, b, step time.Duration) []time.Duration {
 	var values []time.Duration
-	for v := a; v <= b; v += pick {
+	for v := a; v <= b && v >= a; v += step { // v < a: past the largest Duration
 		values = append(values, v)
 	}
 	if values[len(values)-1] != b {
 		values = append(values, b)
 	}
 	return values
+}
+
+// stepsOnMultiples is a, the multiples of step between a and b at least half
+// a step from either end, and b.
+func stepsOnMultiples(a, b, step time.Duration) []time.Duration {
+	values := []time.Duration{a}
+	for m := (a/step + 1) * step; m < b && m > a; m += step {
+		if m-a >= step/2 && b-m >= step/2 {
+			values = append(values, m)
+		}
+		if len(values) > 8 {
+			break
+		}
+	}
+	return append(values, b)
 }
 
 // TimeoutRange is one election-timeout setting: durations, or multiples of

@@ -22,6 +22,9 @@ func TestParseDurationList(t *testing.T) {
 		{"1s..2s", []time.Duration{time.Second, 1200 * ms, 1400 * ms, 1600 * ms, 1800 * ms, 2 * time.Second}},
 		// 900ms divides into no nice step of 4-8 values: 200ms steps, then the end.
 		{"100ms..1s", []time.Duration{100 * ms, 300 * ms, 500 * ms, 700 * ms, 900 * ms, time.Second}},
+		// From an end that is not round the steps fall on round multiples.
+		{"1ms..10s", []time.Duration{ms, 2 * time.Second, 4 * time.Second, 6 * time.Second, 8 * time.Second, 10 * time.Second}},
+		{"3ms..1003ms", []time.Duration{3 * ms, 200 * ms, 400 * ms, 600 * ms, 800 * ms, 1003 * ms}},
 		{"50ms..200ms:50ms", []time.Duration{50 * ms, 100 * ms, 150 * ms, 200 * ms}},
 		{"50ms..120ms:50ms", []time.Duration{50 * ms, 100 * ms}},
 		{"75ms..75ms", []time.Duration{75 * ms}},
@@ -43,6 +46,9 @@ func TestParseDurationList(t *testing.T) {
 		"50ms..":         "not a duration",
 		"50ms..200ms:0s": "not positive",
 		"1ms..10s:1us":   "more than 1000 values",
+		"9999999h":       "overflows",
+		"1ms..9999999h":  "overflows",
+		"1.5.5s":         "not a duration",
 	}
 	refuses(t, &Durations{ms}, bad)
 }
@@ -61,6 +67,39 @@ func refuses(t *testing.T, v interface {
 		}
 		if v.String() != before {
 			t.Errorf("%T.Set(%q) changed the value from %s to %s", v, in, before, v)
+		}
+	}
+}
+
+// TestDefaultStepsAreRound: whatever the ends, the values a default step
+// puts between them are multiples of the step's round unit (a 2s step:
+// whole seconds, never 2.001s; a 25ms step: 5ms), and there are 3 to 9
+// values in all.
+func TestDefaultStepsAreRound(t *testing.T) {
+	ends := []time.Duration{time.Microsecond, ms, 3 * ms, 7 * ms, 13 * ms, 50 * ms, 99 * ms, 101 * ms, 333 * ms,
+		time.Second, 1001 * ms, 10 * time.Second, 17 * time.Second, time.Hour, 1000 * time.Hour}
+	for _, a := range ends {
+		for _, b := range ends {
+			if b <= a {
+				continue
+			}
+			var values Durations
+			if err := values.Set(a.String() + ".." + b.String()); err != nil {
+				t.Fatal(err)
+			}
+			if len(values) < 3 || len(values) > 9 || values[0] != a || values[len(values)-1] != b || !slices.IsSorted(values) {
+				t.Errorf("%v..%v: %v", a, b, values)
+				continue
+			}
+			step := time.Duration(0)
+			for i := 1; i < len(values); i++ {
+				step = max(step, values[i]-values[i-1])
+			}
+			for _, v := range values[1 : len(values)-1] {
+				if v%grain(step) != 0 {
+					t.Errorf("%v..%v: %v is not a multiple of %v: %v", a, b, v, grain(step), values)
+				}
+			}
 		}
 	}
 }

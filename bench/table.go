@@ -69,7 +69,7 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 		fmt.Fprintf(&b, "  RPCs per second of run: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s); dropped calls per trial: mean %s\n",
 			num(p.AppendEntriesPerSec.Mean, 1), num(p.AppendEntriesPerSec.P99, 1),
 			num(p.RequestVotesPerSec.Mean, 1), num(p.RequestVotesPerSec.P99, 1), num(p.Dropped.Mean, 1))
-		fmt.Fprintf(&b, "  RPCs per %s: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s)\n\n", sc.PhaseName(),
+		fmt.Fprintf(&b, "  RPCs per %s: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s)\n\n", sc.PhaseLabel(),
 			num(p.PhaseAppendEntries.Mean, 1), num(p.PhaseAppendEntries.P99, 0),
 			num(p.PhaseRequestVotes.Mean, 1), num(p.PhaseRequestVotes.P99, 0))
 	}
@@ -114,9 +114,20 @@ func (sc Scenario) PhaseName() string {
 	case Partition:
 		return "partition"
 	case Steady:
-		return "steady run"
+		// The phase whose RPCs are counted is the start, before -duration;
+		// the long fault-free run is in the steady rate.
+		return "start-up"
 	}
 	return "cold start"
+}
+
+// PhaseLabel is PhaseName with the span it covers, where the name alone
+// could mislead.
+func (sc Scenario) PhaseLabel() string {
+	if sc == Steady {
+		return sc.PhaseName() + " (boot to first stable leader)"
+	}
+	return sc.PhaseName()
 }
 
 // A summaryColumn is one column of summary.csv: its header, the unit of its

@@ -134,7 +134,7 @@ func (b *builder) charts() ([]section, error) {
 	}
 	out = append(out, section{Heading: "RPC cost", Images: []image{
 		{File: rateFile, Alt: "RPC rate", Caption: "How to read: the whole cluster's AppendEntries (solid) and RequestVote (dashed) RPCs per second while nothing fails. Heartbeats cost (nodes - 1) / interval; RequestVote above zero means spurious elections."},
-		{File: phaseFile, Alt: "RPCs per " + sc.PhaseName(), Caption: fmt.Sprintf("How to read: mean RPCs sent during one %s. RequestVote above nodes - 1 means more than one election round (split votes or lost votes).", sc.PhaseName())},
+		{File: phaseFile, Alt: "RPCs per " + sc.PhaseName(), Caption: fmt.Sprintf("How to read: mean RPCs sent during one %s. RequestVote above nodes - 1 means more than one election round (split votes or lost votes).", sc.PhaseLabel())},
 	}})
 
 	groups, names := b.networks()

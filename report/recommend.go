@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/internal/english"
 )
 
 // Limits bound what a recommended setting may cost.
@@ -60,9 +61,9 @@ func Recommend(points []bench.PointSummary, l Limits) Recommendation {
 		case p.Trials == 0:
 			rec.Excluded[i] = "no trials finished"
 		case p.NotStarted == p.Trials:
-			rec.Excluded[i] = fmt.Sprintf("none of %d trials started (no quiet cluster with a stable leader to inject the fault into)", p.Trials)
+			rec.Excluded[i] = fmt.Sprintf("none of %s started (no quiet cluster with a stable leader to inject the fault into)", english.Count(p.Trials, "trial"))
 		case p.NotConverged() > 0:
-			rec.Excluded[i] = fmt.Sprintf("%d of %d trials did not converge", p.NotConverged(), p.Trials)
+			rec.Excluded[i] = fmt.Sprintf("%d of %s did not converge", p.NotConverged(), english.Count(p.Trials, "trial"))
 		case math.IsNaN(float64(p.StableMs.P99)):
 			rec.Excluded[i] = "no time to stability measured"
 		case !math.IsNaN(rate) && rate > l.MaxRPCRate:

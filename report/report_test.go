@@ -14,6 +14,7 @@ import (
 
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/bench/stats"
+	"github.com/raftbench/raftbench/plots"
 	"github.com/raftbench/raftbench/sim"
 )
 
@@ -230,5 +231,26 @@ func TestRecommendKeepsSettingsWithNotStartedTrials(t *testing.T) {
 	rec := Recommend([]bench.PointSummary{notStarted, failed}, DefaultLimits())
 	if rec.Best != 0 || rec.Excluded[0] != "" || rec.Excluded[1] != "1 of 10 trials did not converge" {
 		t.Fatalf("best %d, excluded %q; want 0, [\"\" \"1 of 10 trials did not converge\"]", rec.Best, rec.Excluded)
+	}
+}
+
+// TestEtcdComparisonAtTheFloor: an election timeout of exactly ten round
+// trips is at etcd's floor, not above it.
+func TestEtcdComparisonAtTheFloor(t *testing.T) {
+	para := func(timeoutMin time.Duration) string {
+		p := point(100, 50, 10, 0, 10, 10)
+		p.Setting = bench.Setting{Interval: 10 * ms, TimeoutMin: timeoutMin, TimeoutMax: 2 * timeoutMin, Nodes: 5, Latency: sim.Constant{D: 5 * ms}}
+		b := &builder{in: plots.Input{Points: []bench.PointSummary{p}}}
+		return b.etcdPara(0)
+	}
+	for timeoutMin, want := range map[time.Duration]string{
+		100 * ms: "is 10.0 RTT, at that floor.",
+		101 * ms: "is 10.1 RTT, above that floor.",
+		150 * ms: "is 15.0 RTT, above that floor.",
+		99 * ms:  "is 9.9 RTT, below that floor;",
+	} {
+		if got := para(timeoutMin); !strings.Contains(got, want) {
+			t.Errorf("minimum timeout %v: %q lacks %q", timeoutMin, got, want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/bench/stats"
 	"github.com/raftbench/raftbench/fidelity"
+	"github.com/raftbench/raftbench/internal/english"
 	"github.com/raftbench/raftbench/plots"
 	"github.com/raftbench/raftbench/sim"
 	"gonum.org/v1/plot"
@@ -105,8 +106,8 @@ func (b *builder) build() (*document, error) {
 	o := s.Options
 	d := &document{Title: "raftbench tuning report"}
 
-	run := []string{fmt.Sprintf("Scenario **%s**, %d settings, %d trials in all (%s), seed %d, %s time, %.1f s of wall time.",
-		o.Scenario, len(s.Settings), s.TrialsDone, trialsPerSetting(s), o.Seed, o.Runtime, s.WallSeconds)}
+	run := []string{fmt.Sprintf("Scenario **%s**, %s, %s in all (%s), seed %d, %s time, %.1f s of wall time.",
+		o.Scenario, english.Count(len(s.Settings), "setting"), english.Count(s.TrialsDone, "trial"), trialsPerSetting(s), o.Seed, o.Runtime, s.WallSeconds)}
 	if s.Interrupted {
 		run = append(run, "The run was interrupted: the figures below cover only the trials that finished.")
 	}
@@ -199,7 +200,8 @@ func (b *builder) label(i int) string {
 func (b *builder) recommendationParas() []string {
 	pts := b.in.Points
 	_, stableLabel := b.in.Scenario.Labels()
-	limits := fmt.Sprintf("at most %g RPCs per second with no faults and at most %g spurious elections per hour", b.limits.MaxRPCRate, b.limits.MaxSpuriousPerHour)
+	limits := fmt.Sprintf("at most %g %s per second with no faults and at most %g %s per hour",
+		b.limits.MaxRPCRate, english.Noun(b.limits.MaxRPCRate, "RPC"), b.limits.MaxSpuriousPerHour, english.Noun(b.limits.MaxSpuriousPerHour, "spurious election"))
 	var paras []string
 	if b.rec.Best < 0 {
 		closest := -1
@@ -216,12 +218,12 @@ func (b *builder) recommendationParas() []string {
 		return []string{text}
 	}
 	best := pts[b.rec.Best]
-	text := fmt.Sprintf("**Use %s.** Of %d settings, %d stay within the limits (%s, and every started trial converged); this one has the lowest p99 %s among them: %s ms (median %s ms, 95%% CI %s–%s ms, over %d trials). With no faults it costs %s RPCs per second and showed %d spurious elections in %s h of simulated running.",
-		b.label(b.rec.Best), len(pts), len(b.rec.Ranked), limits, stableLabel,
-		num(best.StableMs.P99, 1), num(best.StableMs.P50, 1), num(best.StableMs.P50Low, 1), num(best.StableMs.P50High, 1), best.StableMs.N,
-		num(best.SteadyRPCRate(), 1), best.QuietElections, num(best.QuietHours, 2))
+	text := fmt.Sprintf("**Use %s.** Of %s, %d %s within the limits (%s, and every started trial converged); this one has the lowest p99 %s among them: %s ms (median %s ms, 95%% CI %s–%s ms, over %s). With no faults it costs %s RPCs per second and showed %s in %s h of simulated running.",
+		b.label(b.rec.Best), english.Count(len(pts), "setting"), len(b.rec.Ranked), english.Verb(len(b.rec.Ranked), "stays", "stay"), limits, stableLabel,
+		num(best.StableMs.P99, 1), num(best.StableMs.P50, 1), num(best.StableMs.P50Low, 1), num(best.StableMs.P50High, 1), english.Count(best.StableMs.N, "trial"),
+		num(best.SteadyRPCRate(), 1), english.Count(best.QuietElections, "spurious election"), num(best.QuietHours, 2))
 	if best.NotStarted > 0 {
-		text += fmt.Sprintf(" %d of its %d trials did not start (%s) and are left out of its figures.", best.NotStarted, best.Trials, notStartedWhy)
+		text += fmt.Sprintf(" %d of its %s did not start (%s) and %s left out of its figures.", best.NotStarted, english.Count(best.Trials, "trial"), notStartedWhy, english.Verb(best.NotStarted, "is", "are"))
 	}
 	if h := float64(best.QuietHours); h > 0 {
 		text += fmt.Sprintf(" (At that length of observation one election would read as %.1f per hour: a longer -quiet window or -scenario steady resolves rarer ones.)", 1/h)
@@ -267,8 +269,12 @@ func (b *builder) etcdPara(i int) string {
 	} else if st.Interval > rule.HeartbeatHigh {
 		hbVerdict = "above that band, trading detection speed for fewer heartbeats"
 	}
+	// Compared as printed: 10.0 RTT is the floor whichever side of it the
+	// nanoseconds fall.
 	toVerdict := "above that floor"
-	if st.TimeoutMin < rule.ElectionTimeoutMin {
+	if fmt.Sprintf("%.1f", toX) == "10.0" {
+		toVerdict = "at that floor"
+	} else if st.TimeoutMin < rule.ElectionTimeoutMin {
 		toVerdict = fmt.Sprintf("below that floor; the measurement found it safe on this network model (%s spurious elections per hour), but the rule's margin is there for latency spikes the model may not contain", num(b.in.Points[i].SpuriousPerHour, 1))
 	}
 	return fmt.Sprintf("Compared with etcd's rule of thumb: for a mean round trip of %v, etcd suggests a heartbeat of about %v–%v (0.5–1.5 RTT) and an election timeout of at least %v (10 RTT); its defaults are 100 ms and 1000 ms. The recommended heartbeat of %v is %.1f RTT, %s. Its minimum election timeout of %v is %.1f RTT, %s.",
@@ -315,10 +321,10 @@ func (b *builder) fidelitySection() section {
 		}
 	}
 	paras := []string{
-		fmt.Sprintf("%d of these settings repeat an experiment that was measured on a real cluster: %s. "+
+		fmt.Sprintf("%d of these settings %s an experiment that was measured on a real cluster: %s. "+
 			"The %s figures were measured; raftbench's are simulated with the model under \"Network and cluster\". "+
-			"Each cell reads measured / simulated (the simulated figure's error). %d of %d lines meet their calibration target.",
-			len(b.measured), b.ref.Source, b.ref.Name, met, len(b.measured)),
+			"Each cell reads measured / simulated (the simulated figure's error). %d of %s %s their calibration target.",
+			len(b.measured), english.Verb(len(b.measured), "repeats", "repeat"), b.ref.Source, b.ref.Name, met, english.Count(len(b.measured), "line"), english.Verb(met, "meets", "meet")),
 		"The targets: where the timeout has at least 5 ms of randomness, the median within 10% and p10 and p90 within 20%; on the narrower lines, decided by hundreds of split votes, the median within 30%. The distribution chart draws the measured quantiles as dashed lines.",
 	}
 	return section{Heading: "Against a real cluster (" + b.ref.Name + ")", Paras: paras, Table: t}

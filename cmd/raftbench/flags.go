@@ -12,8 +12,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/report"
@@ -45,6 +45,10 @@ type cli struct {
 }
 
 type flagHelp struct{ name, kind, example string }
+
+// flagText is a flag's usage and example, for a command that words a
+// shared flag its own way.
+type flagText struct{ usage, example string }
 
 func newCLI(name string) *cli {
 	c := &cli{fs: flag.NewFlagSet(name, flag.ContinueOnError), given: map[string]string{}}
@@ -90,6 +94,9 @@ func (r recorded) Set(s string) error {
 	if err := r.Value.Set(s); err != nil {
 		if form, ok := builtinForms[r.kind]; ok && r.builtin {
 			err = fmt.Errorf("want %s", form)
+			if _, perr := bench.ParseDuration(s); r.kind == "duration" && perr != nil {
+				err = perr // says when it overflows
+			}
 		}
 		r.c.refused = &bench.FieldError{Field: r.name, Value: s, Err: err}
 		return err
@@ -127,8 +134,11 @@ func sweepFlags(name string) *cli {
 	c.value(bench.FsyncModel{P: &o.Fsync}, "fsync", "model", "time one write of a peer's term and vote takes, a latency model: paid by a candidate before its RequestVotes go out, by a voter before it grants (twice when it also adopts the candidate's newer term), by any peer adopting a newer term before it answers; the peer handles nothing else until the write is done: "+sim.LatencyForms,
 		"-fsync 2ms   -fsync normal:4ms,1ms   -fsync uniform:1ms..8ms")
 	fs.Func("persist-delay", "a constant -fsync (kept for older command lines)", func(s string) error {
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
+		d, err := bench.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		if d < 0 {
 			return errors.New("want 0 or a positive duration such as 5ms")
 		}
 		return bench.FsyncModel{P: &o.Fsync}.Set(d.String())
@@ -145,7 +155,7 @@ func sweepFlags(name string) *cli {
 	plain(c, fs.DurationVar, &o.Quiet, "quiet", "after a trial's measured phase converged, run on this long without faults to count spurious elections and the steady RPC rate (steady uses -duration)", "-quiet 10s   -quiet 0 (no quiet window)")
 	plain(c, fs.DurationVar, &o.Limit, "limit", "per trial phase: give up waiting for a stable leader after this long (the trial is recorded as not converged)", "-limit 1m")
 	plain(c, fs.IntVar, &o.Trials, "trials", "trials per setting", "-trials 1000")
-	plain(c, fs.Uint64Var, &o.Seed, "seed", "run seed; every trial's seed derives from it (replay: the trial's seed from trials.csv)", "-seed 42")
+	plain(c, fs.Uint64Var, &o.Seed, "seed", "run seed; every trial's seed derives from it", "-seed 42")
 	plain(c, fs.IntVar, &o.Parallel, "parallel", "worker goroutines; results do not depend on it", "-parallel 1")
 	c.value(bench.RuntimeFlag{P: &o.Runtime}, "runtime", "name", "virtual (simulated time, deterministic) or real (wall-clock time)", "-runtime real")
 	plain(c, fs.StringVar, &c.out, "out", "output folder (default: a new timestamped folder under ./raftbench-out; empty with -out= for none)", "-out results/run1   -out= (no folder)")
@@ -176,15 +186,48 @@ func (c *cli) parse(args []string) error {
 		if c.refused != nil {
 			return c.refused
 		}
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%v (see raftbench -h)", err)
+		return c.parseError(err)
 	}
 	if c.fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags start with -; see raftbench -h)", c.fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q (flags start with -; see %s -h)", c.fs.Arg(0), c.fs.Name())
 	}
 	return nil
+}
+
+// parseError is flag.Parse's error err as one line for the user: a flag
+// this command does not have says which does, or what was meant.
+func (c *cli) parseError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		return c.unknownFlag(name)
+	}
+	return fmt.Errorf("%v (see %s -h)", err, c.fs.Name())
+}
+
+// only keeps the flags named, in declaration order, and drops the rest: a
+// command that shares another's flags rejects those it has no use for.
+// own replaces a kept flag's usage text and example.
+func (c *cli) only(names []string, own map[string]flagText) {
+	fs := flag.NewFlagSet(c.fs.Name(), flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var help []flagHelp
+	for _, h := range c.help {
+		if !slices.Contains(names, h.name) {
+			continue
+		}
+		f := c.fs.Lookup(h.name)
+		u := f.Usage
+		if t, ok := own[h.name]; ok {
+			u, h.example = t.usage, t.example
+		}
+		fs.Var(f.Value, f.Name, u)
+		fs.Lookup(f.Name).DefValue = f.DefValue
+		help = append(help, h)
+	}
+	c.fs, c.help = fs, help
 }
 
 // experiment is the sweep the flags describe, checked.
@@ -211,28 +254,6 @@ func (c *cli) experiment() (*bench.Experiment, error) {
 	return p.Expand(c.options, c.grid.Latencies.Models, c.given)
 }
 
-const usageText = `raftbench measures how Raft's heartbeat interval and election timeout shape
-leader election: time to a new leader, downtime after a leader crash, RPC cost,
-split votes and spurious elections, on a simulated network.
-
-Usage:
-  raftbench [flags]                 sweep settings; print statistics; write results, charts and a report
-  raftbench replay -seed S [flags]  rerun one trial (seed from trials.csv) and print its timeline
-  raftbench report DIR [limits]     rebuild the charts and report of a saved output folder
-
-Examples:
-  raftbench -interval 50ms..200ms
-  raftbench -interval 50ms..200ms -election-timeout 150ms..300ms,300ms..600ms -trials 1000
-  raftbench -scenario steady -interval 100ms -latency lognormal:20ms,0.8 -loss 0.01 -duration 1h
-  raftbench -preset raft-paper
-  raftbench replay -interval 50ms -seed 1234567890
-  raftbench report raftbench-out/20261126-024617 -max-rpc-rate 50
-
-Flags accept -name and --name, "-name value" and "-name=value".
-
-Flags:
-`
-
 // printFlags writes each flag with its form, usage, default and example.
 func (c *cli) printFlags(b *strings.Builder) {
 	for _, h := range c.help {
@@ -248,21 +269,4 @@ func (c *cli) printFlags(b *strings.Builder) {
 			fmt.Fprintf(b, "        e.g. %s\n", h.example)
 		}
 	}
-}
-
-func (c *cli) printUsage(w io.Writer) {
-	var b strings.Builder
-	b.WriteString(usageText)
-	c.printFlags(&b)
-	b.WriteString(`
-Output: a table per setting on standard output (-format), and in the output
-folder trials.csv (one row per trial, with the seed that replays it),
-summary.json (the full configuration and statistics), summary.csv, charts
-(PNG and SVG), report.md and a self-contained report.html with a
-recommendation.
-Exit status: 0 done, 1 a run broke (a safety violation or a stuck
-simulation), 2 bad input (an -out folder that cannot be used too), 3 could
-not write results, 130 interrupted (what finished is still written).
-`)
-	io.WriteString(w, b.String())
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/fidelity"
+	"github.com/raftbench/raftbench/internal/english"
 	"github.com/raftbench/raftbench/report"
 )
 
@@ -55,6 +56,9 @@ func main() {
 
 // run is the whole command, with its environment passed in for tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, interactive bool) int {
+	if code, ok := helpOrVersion(args, stdout, stderr); ok {
+		return code
+	}
 	if len(args) > 0 && args[0] == "replay" {
 		return replay(ctx, args[1:], stdout, stderr)
 	}
@@ -129,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 		fmt.Fprintln(header)
 		fidelity.WriteTable(header, ref, rows)
 	}
-	fmt.Fprintf(header, "%d trials in %.2fs of wall time\n", outcome.Done(), wall.Seconds())
+	fmt.Fprintf(header, "%s in %.2fs of wall time\n", english.Count(outcome.Done(), "trial"), wall.Seconds())
 	if out != nil {
 		var rec report.Recommendation
 		reportStep := func(dir string) (err error) {
@@ -191,8 +195,8 @@ func printHeader(w io.Writer, e *bench.Experiment) {
 	for i, d := range e.Intervals {
 		iv[i] = d.String()
 	}
-	fmt.Fprintf(w, "raftbench: scenario %s, %d settings, %d trials in all, seed %d, %d workers, %s time\n",
-		o.Scenario, len(e.Settings), e.TotalTrials(), o.Seed, o.Parallel, o.Runtime)
+	fmt.Fprintf(w, "raftbench: scenario %s, %s, %s in all, seed %d, %s, %s time\n",
+		o.Scenario, english.Count(len(e.Settings), "setting"), english.Count(e.TotalTrials(), "trial"), o.Seed, english.Count(o.Parallel, "worker"), o.Runtime)
 	fmt.Fprintf(w, "  heartbeat intervals: %s\n", strings.Join(iv, ", "))
 	fmt.Fprintf(w, "  election timeouts:   %s\n\n", strings.Join(e.Timeouts, ", "))
 }

@@ -65,7 +65,7 @@ func TestBadInputExits2WithOneLineAndNoFolder(t *testing.T) {
 		{[]string{"-eligible", "2"}, `-eligible "2": eligible is 2 of 5 nodes; want a majority`},
 		{[]string{"-nodes", "2"}, `-nodes "2": nodes is 2; leader-crash needs at least 3`},
 		{[]string{"-scenario", "partition", "-nodes", "3,1"}, "-nodes"},
-		{[]string{"-bogus"}, "not defined: -bogus"},
+		{[]string{"-bogus"}, "unknown flag -bogus (see raftbench -h)"},
 		{[]string{"-preset", "raft-thesis"}, `-preset "raft-thesis": unknown preset`},
 		{[]string{"-preset", "raft-paper", "-interval", "50ms"}, "-preset raft-paper sets this"},
 		{[]string{"-max-rpc-rate", "0"}, "-max-rpc-rate"},

@@ -6,14 +6,14 @@ import (
 	"io"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/internal/english"
 	"github.com/raftbench/raftbench/sim"
 )
 
 // replay reruns one trial from its seed and prints its timeline.
 func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := sweepFlags("raftbench replay")
 	showRPCs := true
-	plain(c, c.fs.BoolVar, &showRPCs, "rpcs", "include every RPC's outcome in the timeline", "-rpcs=false")
+	c := replayFlags(&showRPCs)
 	e, code := parseCommandLine(c, args, stdout, stderr)
 	if e == nil {
 		return code
@@ -53,6 +53,26 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// replayFlags are the flags of replay: those of a sweep that shape one
+// trial, and -rpcs.
+func replayFlags(showRPCs *bool) *cli {
+	c := sweepFlags("raftbench replay")
+	plain(c, c.fs.BoolVar, showRPCs, "rpcs", "include every RPC's outcome in the timeline", "-rpcs=false")
+	c.only([]string{"interval", "election-timeout", "nodes", "latency", "loss", "fsync", "persist-delay",
+		"rpc-timeout", "timer-jitter", "timeout-resolution", "scenario", "eligible", "boot-skew", "duration",
+		"quiet", "limit", "seed", "runtime", "otlp-endpoint", "otlp-protocol", "trace-file", "rpcs"},
+		map[string]flagText{
+			"interval": {"the trial's heartbeat interval (one value)", "-interval 50ms"},
+			"election-timeout": {"the trial's election-timeout range MIN..MAX, as durations or multiples of the interval (default: the paper's rule, min = 2 x interval, max = 2 x min)",
+				"-election-timeout 150ms..300ms   -election-timeout 3x..6x"},
+			"nodes":   {"the trial's cluster size", "-nodes 3"},
+			"latency": {"the trial's one-way latency model: " + sim.LatencyForms, "-latency 5ms   -latency normal:5ms,1ms"},
+			"loss":    {"the trial's probability that any one message (request or reply) is lost, in [0,1)", "-loss 0.01"},
+			"seed":    {"the trial's seed, from the seed column of trials.csv (required)", "-seed 1234567890"},
+		})
+	return c
+}
+
 func printResult(w io.Writer, sc bench.Scenario, r bench.Result) {
 	electedLabel, stableLabel := sc.Labels()
 	show := func(label string, d interface{ String() string }, reached bool) {
@@ -78,7 +98,8 @@ func printResult(w io.Writer, sc bench.Scenario, r bench.Result) {
 	if sc == bench.Partition {
 		show("old leader stepped down", r.Heal, r.Heal != bench.NotReached)
 	}
-	fmt.Fprintf(w, "  %-22s %d terms started, %d without a leader, %d split votes\n", "elections:", r.Rounds, r.FailedRounds, r.SplitVotes)
-	fmt.Fprintf(w, "  %-22s AppendEntries %d, RequestVote %d sent over %v; %d calls dropped\n", "RPCs:",
-		r.Total.AppendEntries.Sent, r.Total.RequestVote.Sent, r.Run, r.Dropped())
+	fmt.Fprintf(w, "  %-22s %s started, %d without a leader, %s\n", "elections:",
+		english.Count(r.Rounds, "term"), r.FailedRounds, english.Count(r.SplitVotes, "split vote"))
+	fmt.Fprintf(w, "  %-22s AppendEntries %d, RequestVote %d sent over %v; %s dropped\n", "RPCs:",
+		r.Total.AppendEntries.Sent, r.Total.RequestVote.Sent, r.Run, english.Count(r.Dropped(), "call"))
 }

@@ -6,32 +6,36 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 
 	"github.com/raftbench/raftbench/report"
 )
 
+// reportFlags are the flags of report: the recommendation's limits.
+func reportFlags() *cli {
+	c := newCLI("raftbench report")
+	c.limitFlags()
+	return c
+}
+
 // rebuildReport is `raftbench report DIR`: the charts and report of a saved
 // output folder, made again (with other limits, or after an upgrade).
 func rebuildReport(args []string, stdout, stderr io.Writer) int {
-	c := newCLI("raftbench report")
-	c.limitFlags()
+	c := reportFlags()
 	// package flag stops at the first argument that is not a flag; the
 	// folder may come before the limits, so parse on past it.
 	var dirs []string
 	for rest := args; ; rest = c.fs.Args()[1:] {
 		if err := c.fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				var b strings.Builder
-				b.WriteString("Usage: raftbench report DIR [-max-rpc-rate N] [-max-spurious-per-hour N]\n\nRebuilds report.md, report.html and the charts in DIR, a folder a raftbench run wrote.\n\n")
-				c.printFlags(&b)
-				io.WriteString(stdout, b.String())
+				c.printUsage(stdout)
 				return exitOK
 			}
 			if c.refused != nil {
-				err = c.refused
+				err = fmt.Errorf("%v (see raftbench report -h)", c.refused)
+			} else {
+				err = c.parseError(err)
 			}
-			fmt.Fprintf(stderr, "raftbench report: %v (see raftbench report -h)\n", err)
+			fmt.Fprintf(stderr, "raftbench report: %v\n", err)
 			return exitUsage
 		}
 		if c.fs.NArg() == 0 {

@@ -1,0 +1,252 @@
+package main
+
+// Help, version and the errors for flags a command does not have: what a
+// user reads before a run starts.
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+)
+
+// A command's help: what it does, how it is called, and examples; the
+// flags and their examples come from its cli.
+type commandHelp struct {
+	intro, usage, examples, footer string
+}
+
+var sweepHelp = commandHelp{
+	intro: `raftbench measures how Raft's heartbeat interval and election timeout shape
+leader election: time to a new leader, downtime after a leader crash, RPC cost,
+split votes and spurious elections, on a simulated network.`,
+	usage: `  raftbench [flags]                 sweep settings; print statistics; write results, charts and a report
+  raftbench replay -seed S [flags]  rerun one trial (seed from trials.csv) and print its timeline
+  raftbench report DIR [flags]      rebuild the charts and report of a saved output folder
+  raftbench help [replay|report]    this help, or a command's
+  raftbench version                 the version of this build (also -version)`,
+	examples: `  raftbench -interval 50ms..200ms
+  raftbench -interval 50ms..200ms -election-timeout 150ms..300ms,300ms..600ms -trials 1000
+  raftbench -scenario steady -interval 100ms -latency lognormal:20ms,0.8 -loss 0.01 -duration 1h
+  raftbench -preset raft-paper
+  raftbench replay -interval 50ms -seed 1234567890
+  raftbench report raftbench-out/20261126-024617 -max-rpc-rate 50`,
+	footer: `Output: a table per setting on standard output (-format), and in the output
+folder trials.csv (one row per trial, with the seed that replays it),
+summary.json (the full configuration and statistics), summary.csv, charts
+(PNG and SVG), report.md and a self-contained report.html with a
+recommendation.
+Exit status: 0 done, 1 a run broke (a safety violation or a stuck
+simulation), 2 bad input (an -out folder that cannot be used too), 3 could
+not write results, 130 interrupted (what finished is still written).`,
+}
+
+var replayHelp = commandHelp{
+	intro: `raftbench replay reruns one trial of a sweep from its seed and prints its
+timeline (every state change, election and RPC) and its result. Give the
+trial's seed from trials.csv and the same setting and model flags as the
+sweep; the report prints the whole command for its slowest trials.`,
+	usage: `  raftbench replay -seed S [flags]`,
+	examples: `  raftbench replay -interval 50ms -seed 1234567890
+  raftbench replay -scenario partition -interval 75ms -election-timeout 150ms..300ms -nodes 5 -seed 3 -rpcs=false
+  raftbench replay -interval 50ms -seed 1234567890 -trace-file trial.otlp.json`,
+	footer: `Exit status: 0 done, 1 the trial broke (a safety violation or a stuck simulation), 2 bad input, 3 could not write the -trace-file.`,
+}
+
+var reportHelp = commandHelp{
+	intro: `raftbench report rebuilds report.md, report.html and the charts in DIR, a
+folder a raftbench run wrote, from its trials.csv and summary.json: with
+other limits for the recommendation, or after an upgrade.`,
+	usage: `  raftbench report DIR [flags]`,
+	examples: `  raftbench report raftbench-out/20261126-024617
+  raftbench report raftbench-out/20261126-024617 -max-rpc-rate 50 -max-spurious-per-hour 0.1`,
+	footer: `Exit status: 0 done, 2 bad input (no such folder, or not a raftbench run), 3 could not write the report.`,
+}
+
+// commands are the subcommands by name, with their help and flags.
+var commands = map[string]struct {
+	help  commandHelp
+	flags func() *cli
+}{
+	"raftbench":        {sweepHelp, func() *cli { return sweepFlags("raftbench") }},
+	"raftbench replay": {replayHelp, func() *cli { return replayFlags(new(bool)) }},
+	"raftbench report": {reportHelp, reportFlags},
+}
+
+// printUsage writes the command's help: intro, usage, examples, and every
+// flag with its form, usage, default and example.
+func (c *cli) printUsage(w io.Writer) {
+	h := commands[c.fs.Name()].help
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\nUsage:\n%s\n\nExamples:\n%s\n\n", h.intro, h.usage, h.examples)
+	b.WriteString("Flags accept -name and --name, \"-name value\" and \"-name=value\".\n\nFlags:\n")
+	c.printFlags(&b)
+	fmt.Fprintf(&b, "\n%s\n", h.footer)
+	io.WriteString(w, b.String())
+}
+
+// helpOrVersion runs `raftbench help [command]`, `raftbench version` and
+// -version (anywhere on the command line); ok is false for anything else.
+func helpOrVersion(args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-version" || a == "--version" {
+			fmt.Fprintln(stdout, versionText())
+			return exitOK, true
+		}
+	}
+	switch {
+	case len(args) > 0 && args[0] == "version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "raftbench version: unexpected argument %q\n", args[1])
+			return exitUsage, true
+		}
+		fmt.Fprintln(stdout, versionText())
+		return exitOK, true
+	case len(args) > 0 && args[0] == "help":
+		name := "raftbench"
+		if len(args) > 1 {
+			name += " " + args[1]
+		}
+		cmd, known := commands[name]
+		if !known || len(args) > 2 {
+			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay or raftbench help report\n", strings.Join(args[1:], " "))
+			return exitUsage, true
+		}
+		cmd.flags().printUsage(stdout)
+		return exitOK, true
+	}
+	return 0, false
+}
+
+// versionText says which build this is.
+func versionText() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "raftbench: no build information in this binary; " + runtime.Version()
+	}
+	return describeBuild(bi, runtime.GOOS+"/"+runtime.GOARCH)
+}
+
+// describeBuild gives the module version when the build had one (go
+// install ...@v1.2.3), the version control revision and time when the
+// build recorded them (go build in a checkout), and the Go release.
+func describeBuild(bi *debug.BuildInfo, platform string) string {
+	var rev, at, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	source := []string{bi.Main.Path}
+	switch {
+	case rev != "":
+		source = append(source, "commit "+rev)
+		if at != "" {
+			source = append(source, "committed "+at)
+		}
+		if modified == "true" {
+			source = append(source, "with uncommitted changes")
+		}
+	case bi.Main.Version == "" || bi.Main.Version == "(devel)":
+		source = append(source, "no version control information in this build")
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	return fmt.Sprintf("raftbench %s (%s), %s %s", v, strings.Join(source, ", "), bi.GoVersion, platform)
+}
+
+// unknownFlag is the error for -name, a flag c does not declare: it says
+// which command has it, or which of c's flags was probably meant.
+func (c *cli) unknownFlag(name string) error {
+	var owners []string
+	for _, cmd := range sortedCommands() {
+		if cmd != c.fs.Name() && commands[cmd].flags().fs.Lookup(name) != nil {
+			owners = append(owners, cmd)
+		}
+	}
+	if len(owners) > 0 {
+		return fmt.Errorf("-%s is not a flag of %s; it belongs to %s (see %s -h)", name, c.fs.Name(), strings.Join(owners, " and "), c.fs.Name())
+	}
+	var names []string
+	for _, h := range c.help {
+		names = append(names, h.name)
+	}
+	if meant := closest(name, names); len(meant) > 0 {
+		return fmt.Errorf("unknown flag -%s; did you mean -%s? (see %s -h)", name, strings.Join(meant, " or -"), c.fs.Name())
+	}
+	return fmt.Errorf("unknown flag -%s (see %s -h)", name, c.fs.Name())
+}
+
+func sortedCommands() []string {
+	var names []string
+	for n := range commands {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// closest is the names nearest to s, by edit distance, if near enough to
+// be a slip (a third of the letters), or else the one name s begins.
+func closest(s string, names []string) []string {
+	best, bestD := []string(nil), len(s)/3+1
+	for _, n := range names {
+		d := editDistance(s, n)
+		if d < bestD {
+			best, bestD = []string{n}, d
+		} else if d == bestD && best != nil {
+			best = append(best, n)
+		}
+	}
+	if best != nil {
+		return best
+	}
+	var prefixed []string
+	for _, n := range names {
+		if len(s) >= 3 && strings.HasPrefix(n, s) {
+			prefixed = append(prefixed, n)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed
+	}
+	return nil
+}
+
+// editDistance counts the insertions, deletions, substitutions and swaps of
+// neighbouring letters that turn a into b.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
