@@ -126,8 +126,26 @@ func DefaultOptions() Options {
 	}
 }
 
+// MinTiming is the shortest heartbeat interval and election timeout a
+// setting may have. Real peers cannot keep a shorter period: a LAN round
+// trip is about 0.1ms and an operating system's timers fire some 0.1ms
+// late, so below 1ms every heartbeat is lost in that noise; etcd counts
+// both in whole milliseconds and hashicorp/raft refuses timeouts under
+// 5ms. In the simulator a period far below the latency starts RPCs faster
+// than they complete, and a trial's work and memory grow without bound.
+const MinTiming = time.Millisecond
+
+// floorReason says why MinTiming is the floor, in one line for an error.
+const floorReason = "a LAN round trip alone is about 0.1ms and timers fire up to 0.1ms late, so no real Raft keeps a shorter period (etcd counts in whole milliseconds, hashicorp/raft refuses under 5ms)"
+
 // Validate checks a setting against the options it will run with.
 func (s Setting) Validate(o Options) error {
+	if s.Interval < MinTiming {
+		return fieldError("interval", s.Interval, "heartbeat interval %v is below the %v floor: %s; want %v or more", s.Interval, MinTiming, floorReason, MinTiming)
+	}
+	if s.TimeoutMin < MinTiming {
+		return fieldError("election-timeout", s.TimeoutLabel(), "election timeout %v..%v starts below the %v floor: %s; want a minimum of %v or more", s.TimeoutMin, s.TimeoutMax, MinTiming, floorReason, MinTiming)
+	}
 	if err := s.Raft(o).Validate(); err != nil {
 		return &FieldError{Field: "election-timeout", Value: s.TimeoutLabel(), Err: err}
 	}

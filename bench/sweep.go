@@ -2,8 +2,12 @@ package bench
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sort"
 	"sync"
+
+	"github.com/raftbench/raftbench/sim"
 )
 
 // Outcome is what a sweep produced.
@@ -31,7 +35,10 @@ func (o *Outcome) Done() int {
 // results are the same for any number of workers. progress, if not nil, is
 // called after each trial with the count done and the total (from one
 // goroutine at a time). A broken trial (safety violation, stuck run) stops
-// the sweep and is returned as the error.
+// the sweep and is returned as the error. Cancelling ctx stops the trials
+// that are running within an event of their simulation and returns the
+// trials that finished, with Interrupted set. Memory grows with the trials
+// done, not with the trials asked for.
 func Sweep(ctx context.Context, settings []Setting, o Options, progress func(done, total int)) (*Outcome, error) {
 	return SweepEach(ctx, settings, o, progress, nil)
 }
@@ -58,8 +65,10 @@ func SweepEach(ctx context.Context, settings []Setting, o Options, progress func
 		p = sort.Search(len(settings), func(i int) bool { return first[i+1] > j })
 		return p, j - first[p]
 	}
-	results := make([]Result, total)
-	finished := make([]bool, total)
+	// Results are kept as trials finish, in the order they finish, and put
+	// in trial order at the end: an interrupted sweep of a million trials
+	// holds only those it ran.
+	results := make([][]Result, len(settings))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -80,15 +89,17 @@ func SweepEach(ctx context.Context, settings []Setting, o Options, progress func
 				if o.Trace != nil && t < o.TraceTrials {
 					trial.Trace = o.Trace
 				}
-				r, _, err := RunTrial(trial)
+				r, _, err := RunTrialContext(ctx, trial)
 				mu.Lock()
-				if err != nil {
+				if errors.Is(err, sim.ErrCancelled) && ctx.Err() != nil {
+					// Interrupted: the trial did not finish and is not kept.
+				} else if err != nil {
 					if firstErr == nil {
 						firstErr = err
 					}
 					cancel()
 				} else {
-					results[j], finished[j] = r, true
+					results[p] = append(results[p], r)
 					if each != nil {
 						each(r)
 					}
@@ -114,14 +125,8 @@ feed:
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	out := &Outcome{Settings: settings, Options: o, Results: make([][]Result, len(settings))}
-	for j, ok := range finished {
-		if ok {
-			p, _ := place(j)
-			out.Results[p] = append(out.Results[p], results[j])
-		} else {
-			out.Interrupted = true
-		}
+	for _, rs := range results {
+		slices.SortFunc(rs, func(a, b Result) int { return a.Trial - b.Trial })
 	}
-	return out, nil
+	return &Outcome{Settings: settings, Options: o, Results: results, Interrupted: done < total}, nil
 }

@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -58,6 +61,7 @@ func (t Trial) simConfig(rng *rand.Rand) sim.Config {
 		BootDelays:  t.BootDelays,
 		Record:      t.Record,
 		TimerJitter: o.TimerJitter,
+		Budget:      t.budget(),
 	}
 	if o.Eligible > 0 && o.Eligible < s.Nodes {
 		// Peers 0..K-1 hold the newest entry; the rest lag one term behind.
@@ -75,11 +79,89 @@ func (t Trial) simConfig(rng *rand.Rand) sim.Config {
 	return cfg
 }
 
+// Budget sizes. Measured (sim.Cluster events over virtual time, on the
+// README's sweeps, both presets, steady, partition under 30% loss, cold
+// start with boot skew, fsync with timer jitter): at most 1.9 events per
+// ordered peer pair per tick (the shorter of the heartbeat interval and the
+// minimum election timeout). A trial may use 32 times that over the
+// longest virtual time its scenario can run, and never fewer than
+// minBudgetEvents; and twice the tasks its RPCs can hold in flight, and
+// never fewer than minBudgetTasks (some 3-8 KB each: 100-250 MB).
+const (
+	eventsPerPairTick = 64
+	minBudgetEvents   = 1 << 20
+	minBudgetTasks    = 1 << 15
+)
+
+// budget bounds what a trial may cost, proportionally to what its setting
+// needs, so that a setting that floods the simulator (which Validate's
+// floor keeps out of sweeps, but RunTrial takes any setting) ends as a
+// failed trial (see budgetFailure) rather than an exhausted machine.
+func (t Trial) budget() sim.Budget {
+	s, o := t.Setting, t.Options
+	// Below the floor the estimate would grow without bound with the
+	// flood it is meant to stop.
+	tick := max(min(s.Interval, s.TimeoutMin), MinTiming)
+	// The longest a scenario runs: five waits of up to Limit (settle, the
+	// round to crash after, the measured phase, the cluster made whole,
+	// the quiet window's first round), a few intervals, the quiet window.
+	span := 5*float64(o.Limit) + 3*float64(s.Interval) + float64(o.BootSkew)
+	if o.Scenario == Steady {
+		span += float64(o.Duration)
+	} else {
+		span += float64(o.Quiet)
+	}
+	n := float64(s.Nodes)
+	events := max(eventsPerPairTick*n*n*(span/float64(tick)+1), minBudgetEvents)
+	// A call's task lives its round trip and the writes on its path, or
+	// the RPC timeout if it fails; a request slower than the timeout
+	// arrives from a task of its own.
+	rpcTimeout := o.RPCTimeout
+	if rpcTimeout == 0 {
+		rpcTimeout = sim.DefaultRPCTimeout
+	}
+	var latency, write time.Duration
+	if s.Latency != nil {
+		latency = s.Latency.MeanDelay()
+	}
+	if o.Fsync != nil {
+		write = o.Fsync.MeanDelay()
+	}
+	life := float64(max(rpcTimeout, 2*latency+3*write+o.TimerJitter) + 2*latency)
+	tasks := max(2*(n*(n-1)*(life/float64(tick)+1)+4*n), minBudgetTasks)
+	b := sim.Budget{Events: math.MaxUint64, Tasks: math.MaxInt}
+	if events < math.MaxUint64/2 {
+		b.Events = uint64(events)
+	}
+	if tasks < math.MaxInt/2 {
+		b.Tasks = int(tasks)
+	}
+	return b
+}
+
+// budgetFailure records a trial stopped by its budget as a failed trial.
+func (run *runner) budgetFailure(be *sim.BudgetError) {
+	why := "the trial " + be.Error() + ": its peers start work far faster than it completes (timings far below the network's latency?)"
+	if run.r.Outcome == NotStarted {
+		run.notStarted(why)
+	} else {
+		run.fail(why)
+	}
+}
+
 // RunTrial runs one trial. The error reports a broken run (a safety
 // violation, a stuck simulation), never a slow one: a trial that does not
 // converge is a Result with Outcome NotConverged, and one that never
-// reached its measured phase has Outcome NotStarted.
+// reached its measured phase has Outcome NotStarted; one that exceeded its
+// budget of events or live tasks is either, with the budget as its Failure.
 func RunTrial(t Trial) (Result, []sim.Event, error) {
+	return RunTrialContext(context.Background(), t)
+}
+
+// RunTrialContext is RunTrial stopped, within an event of the simulation,
+// when ctx is done: its error then wraps sim.ErrCancelled. Cancellation only
+// aborts; a trial that finishes is the same as RunTrial's.
+func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) {
 	// The scenario's own random choices (crash time, boot skew) come from a
 	// stream separate from the cluster's, both fixed by the trial's seed.
 	rng := rand.New(rand.NewPCG(t.Seed, 0x5ce7a810))
@@ -90,6 +172,7 @@ func RunTrial(t Trial) (Result, []sim.Event, error) {
 		return Result{}, nil, err
 	}
 	defer c.Stop()
+	defer context.AfterFunc(ctx, c.Cancel)()
 	// A trial is not started until its measured phase begins.
 	r := Result{Point: t.Point, Trial: t.Index, Seed: t.Seed, Outcome: NotStarted,
 		Elected: NotReached, Stable: NotReached, Heal: NotReached, CrashOffset: NotReached}
@@ -106,14 +189,29 @@ func RunTrial(t Trial) (Result, []sim.Event, error) {
 	default:
 		return Result{}, nil, fmt.Errorf("unknown scenario %q", t.Options.Scenario)
 	}
+	var be *sim.BudgetError
+	if errors.As(only(c.Err()), &be) {
+		run.budgetFailure(be)
+	}
 	r.Run = c.Now()
 	r.Total = c.Stats()
 	c.Stop() // in-flight RPCs end their spans before the trial's does
 	span.finish(c, r)
+	if be != nil {
+		return r, c.Events(), nil
+	}
 	if err := c.Err(); err != nil {
 		return r, c.Events(), fmt.Errorf("trial seed %d (%v): %w", t.Seed, t.Setting, err)
 	}
 	return r, c.Events(), nil
+}
+
+// only returns the single error a join holds, or err itself.
+func only(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) == 1 {
+		return j.Unwrap()[0]
+	}
+	return err
 }
 
 type runner struct {

@@ -38,6 +38,10 @@ type Config struct {
 	// Watchdog is how long, in wall time, a virtual-time run may go without
 	// any event before it fails as stuck (zero: vtime.DefaultWatchdog).
 	Watchdog time.Duration
+	// Budget bounds a virtual-time run's events and live tasks (zero
+	// fields: unbounded); a run that exceeds it stops, and Err returns a
+	// *BudgetError. The real-time runtime ignores it.
+	Budget Budget
 	// Fsync is how long one write of a peer's persistent state (currentTerm,
 	// votedFor) takes: a candidate's before its RequestVotes go out, a
 	// voter's before it grants, any peer's that adopts a higher term before
@@ -148,6 +152,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 	case Virtual:
 		s := vtime.New(cfg.Seed)
 		s.Watchdog = cfg.Watchdog
+		s.Budget = cfg.Budget
 		c.eng = s
 	case Realtime:
 		c.eng = newRealtime(cfg.Seed)
@@ -457,7 +462,14 @@ func (c *Cluster) Stats() Stats {
 	return Stats{AppendEntries: c.net.stats[AppendEntries], RequestVote: c.net.stats[RequestVote]}
 }
 
-// Err reports safety violations and a stuck virtual-time run.
+// Cancel makes the current run, and every later one, stop at once: Err then
+// reports ErrCancelled. It may be called from any goroutine (a sweep's
+// context: see context.AfterFunc); it only aborts, so a run that is not
+// cancelled is unchanged.
+func (c *Cluster) Cancel() { c.eng.Cancel() }
+
+// Err reports safety violations, a stuck virtual-time run, a run over its
+// Budget and a cancelled one.
 func (c *Cluster) Err() error {
 	return errors.Join(c.mon.err(), c.runErr)
 }
@@ -478,8 +490,10 @@ func (c *Cluster) Stop() {
 	}
 	c.stopped = true
 	// After a stuck run a goroutine may hold a peer's lock forever, and
-	// Kill takes that lock: only mark the peers dead then.
-	stuck := c.runErr != nil
+	// Kill takes that lock: only mark the peers dead then. (A run stopped by
+	// its budget or a cancel stopped between events: no lock is held.)
+	var stuckErr *vtime.StuckError
+	stuck := errors.As(c.runErr, &stuckErr)
 	for _, inc := range c.peers {
 		if inc != nil {
 			inc.dead.Store(true)
@@ -556,3 +570,12 @@ func (o *observer) HeartbeatAccepted(peer, term, leader int) {
 	}
 	o.c.emit(Event{At: o.inc.clock.Now(), Kind: Heartbeat, Peer: peer, Term: term, Other: leader})
 }
+
+// Budget bounds a virtual-time run's work (see vtime.Budget).
+type Budget = vtime.Budget
+
+// BudgetError reports a run that exceeded its Budget.
+type BudgetError = vtime.BudgetError
+
+// ErrCancelled is the error of a run stopped by Cancel.
+var ErrCancelled = vtime.ErrCancelled

@@ -40,6 +40,9 @@ type engine interface {
 	// At runs fn at time at; fn must not block.
 	At(at time.Duration, fn func())
 	Halt()
+	// Cancel makes RunFor return ErrCancelled; it may be called from any
+	// goroutine.
+	Cancel()
 	Stop()
 }
 
@@ -73,6 +76,9 @@ type realtime struct {
 	halt   chan struct{} // signalled by Halt, drained by RunFor
 	tasks  sync.WaitGroup
 	closed sync.Once
+
+	cancel    chan struct{} // closed by Cancel
+	cancelled sync.Once
 }
 
 func newRealtime(seed uint64) *realtime {
@@ -81,6 +87,8 @@ func newRealtime(seed uint64) *realtime {
 		rng:   rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		done:  make(chan struct{}),
 		halt:  make(chan struct{}, 1),
+
+		cancel: make(chan struct{}),
 	}
 }
 
@@ -118,16 +126,20 @@ func (r *realtime) Int64N(n int64) int64 {
 	return r.rng.Int64N(n)
 }
 
-// RunFor lets d of wall time pass, or less if Halt is called.
+// RunFor lets d of wall time pass, or less if Halt or Cancel is called.
 func (r *realtime) RunFor(d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-r.halt:
+	case <-r.cancel:
+		return ErrCancelled
 	}
 	return nil
 }
+
+func (r *realtime) Cancel() { r.cancelled.Do(func() { close(r.cancel) }) }
 
 func (r *realtime) At(at time.Duration, fn func()) {
 	time.AfterFunc(at-r.Now(), fn)

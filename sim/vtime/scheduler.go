@@ -1,6 +1,7 @@
 package vtime
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"math/rand/v2"
@@ -39,10 +40,39 @@ type Scheduler struct {
 	// Watchdog bounds how long RunFor waits without any event running
 	// before failing the run; zero means DefaultWatchdog.
 	Watchdog time.Duration
+	// Budget bounds the work of the whole run (zero fields: unbounded).
+	Budget Budget
 
-	events atomic.Uint64 // events dispatched, read by the watchdog
-	broken atomic.Bool   // a task is stuck outside the scheduler
+	events    atomic.Uint64 // events dispatched, read by the watchdog
+	broken    atomic.Bool   // a task is stuck outside the scheduler
+	cancelled atomic.Bool   // Cancel was called
 }
+
+// Budget bounds a run's work, so that a run that floods the scheduler (a
+// timer period far below the network's latency starts tasks faster than
+// they end) fails with a BudgetError instead of exhausting the machine.
+type Budget struct {
+	// Events is the most events (task resumptions and callbacks) the run
+	// may dispatch: it bounds wall time, whatever virtual time does.
+	Events uint64
+	// Tasks is the most tasks alive at once: each holds a coroutine and its
+	// stack, so it bounds memory.
+	Tasks int
+}
+
+// BudgetError reports a run that exceeded its Budget.
+type BudgetError struct {
+	What  string // "events" or "live tasks"
+	Limit uint64
+	At    time.Duration // the virtual time it happened
+}
+
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("exceeded its budget of %d %s at %v of virtual time", e.Limit, e.What, e.At)
+}
+
+// ErrCancelled is RunFor's error after Cancel.
+var ErrCancelled = errors.New("vtime: run cancelled")
 
 type command int
 
@@ -157,6 +187,12 @@ func (s *Scheduler) ownTurn(w *worker) bool {
 	return true
 }
 
+// Cancel makes the current RunFor (and every later one) return
+// ErrCancelled before its next event. Unlike the other methods it may be
+// called from any goroutine, at any time: it only aborts, so a run that is
+// not cancelled stays a pure function of its seed.
+func (s *Scheduler) Cancel() { s.cancelled.Store(true) }
+
 // Halt makes the current RunFor return once the running task parks, at the
 // current virtual time. Callbacks and tasks use it when a run has reached
 // what it was waiting for.
@@ -166,6 +202,9 @@ func (s *Scheduler) Halt() { s.halted = true }
 // returns. It returns an error if a task got stuck outside the scheduler, and
 // re-panics, in the caller's goroutine, if a task panicked.
 func (s *Scheduler) RunFor(d time.Duration) error {
+	if s.failure == nil && s.cancelled.Load() {
+		s.failure = ErrCancelled
+	}
 	if s.failure != nil {
 		return s.failure
 	}
@@ -213,10 +252,29 @@ func (s *Scheduler) push(e event) {
 	s.queue.push(e, s.now)
 }
 
-// runnable reports whether the next event may run in this RunFor.
+// runnable reports whether the next event may run in this RunFor. Every
+// event is dispatched after it says yes, so it is where cancellation and
+// the budget are checked: an atomic load and two comparisons per event.
 func (s *Scheduler) runnable() bool {
 	return s.queue.len() > 0 && s.queue.peek().at <= s.limit &&
-		!s.halted && s.failure == nil && s.panicked == nil
+		!s.halted && s.failure == nil && s.panicked == nil && s.withinBudget()
+}
+
+// withinBudget reports whether the run may go on, recording the failure
+// if it may not.
+func (s *Scheduler) withinBudget() bool {
+	b := s.Budget
+	switch {
+	case s.cancelled.Load():
+		s.failure = ErrCancelled
+	case b.Events > 0 && s.events.Load() >= b.Events:
+		s.failure = &BudgetError{What: "events", Limit: b.Events, At: s.now}
+	case b.Tasks > 0 && s.live > b.Tasks:
+		s.failure = &BudgetError{What: "live tasks", Limit: uint64(b.Tasks), At: s.now}
+	default:
+		return true
+	}
+	return false
 }
 
 // command hands a command to the engine goroutine, starting one if none is
