@@ -250,7 +250,7 @@ func (b *builder) timeline() (*section, error) {
 	}
 	return &section{Heading: "Timeline of one trial", Images: []image{{File: f, Alt: "timeline",
 		Caption: fmt.Sprintf("How to read: one lane per peer, grey while follower, orange while candidate, green while leader, dashed red while crashed; triangles mark elections started, crosses crashes. This is the slowest of setting #%d's trials: %s. Several triangles close together are a split vote; a lane that stays orange is a candidate that cannot win. Replay it with the command shown here.", setting+1, what)}},
-		Code: ReplayCommand(st, o, slowest.Seed)}, nil
+		Code: ReplayCommand(st, o, slowest)}, nil
 }
 
 // timelineEnd stops the picture a little after the last role change or
@@ -265,8 +265,10 @@ func timelineEnd(events []sim.Event, st bench.Setting) time.Duration {
 	return last + max(st.TimeoutMax, 2*st.Interval)
 }
 
-// ReplayCommand is the raftbench command line that reruns one trial.
-func ReplayCommand(st bench.Setting, o bench.Options, seed uint64) string {
+// ReplayCommand is the raftbench command line that reruns one trial, r;
+// its place in the sweep goes along so a traced replay says which trial it
+// is.
+func ReplayCommand(st bench.Setting, o bench.Options, r bench.Result) string {
 	args := []string{"raftbench", "replay", "-scenario", string(o.Scenario),
 		"-interval", st.Interval.String(), "-election-timeout", fmt.Sprintf("%v..%v", st.TimeoutMin, st.TimeoutMax),
 		"-nodes", fmt.Sprint(st.Nodes), "-latency", st.LatencyLabel(), "-loss", fmt.Sprint(st.Loss)}
@@ -291,7 +293,7 @@ func ReplayCommand(st bench.Setting, o bench.Options, seed uint64) string {
 	if o.Eligible > 0 {
 		args = append(args, "-eligible", fmt.Sprint(o.Eligible))
 	}
-	args = append(args, "-seed", fmt.Sprint(seed))
+	args = append(args, "-seed", fmt.Sprint(r.Seed), "-point", fmt.Sprint(r.Point), "-trial", fmt.Sprint(r.Trial))
 	return strings.Join(args, " ")
 }
 

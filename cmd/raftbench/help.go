@@ -71,7 +71,7 @@ var commands = map[string]struct {
 	flags func() *cli
 }{
 	"raftbench":        {sweepHelp, func() *cli { return sweepFlags("raftbench") }},
-	"raftbench replay": {replayHelp, func() *cli { return replayFlags(new(bool)) }},
+	"raftbench replay": {replayHelp, func() *cli { return replayFlags(new(bool), new(int), new(int)) }},
 	"raftbench report": {reportHelp, reportFlags},
 }
 

@@ -305,12 +305,30 @@ func TestReportReplayCommandReproducesTheTrial(t *testing.T) {
 	if err != nil || !r.Converged() {
 		t.Fatalf("trial: %+v, %v", r, err)
 	}
-	args := strings.Fields(report.ReplayCommand(st, o, seed))[1:]
+	args := strings.Fields(report.ReplayCommand(st, o, bench.Result{Seed: seed, Point: 2, Trial: 7}))[1:]
 	code, stdout, stderr := runCLI(t, args...)
 	if code != exitOK {
 		t.Fatalf("%v: exit %d: %s", args, code, stderr)
 	}
 	if want := fmt.Sprintf("to leader:             %v\n", r.Elected); !strings.Contains(stdout, want) {
 		t.Errorf("replay of %v printed\n%s\nwant a line %q", args, stdout, want)
+	}
+}
+
+// A traced replay carries the trial's place in its sweep when given.
+func TestTracedReplayCarriesPointAndTrial(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "replay.otlp.json")
+	code, _, stderr := runCLI(t, "replay", "-interval", "50ms", "-seed", "42", "-point", "3", "-trial", "9", "-trace-file", file)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"key":"raftbench.point","value":{"intValue":"3"}`, `"key":"raftbench.trial","value":{"intValue":"9"}`, `point 3 trial 9`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the replay's trace lacks %s", want)
+		}
 	}
 }

@@ -13,7 +13,8 @@ import (
 // replay reruns one trial from its seed and prints its timeline.
 func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	showRPCs := true
-	c := replayFlags(&showRPCs)
+	point, trial := -1, -1
+	c := replayFlags(&showRPCs, &point, &trial)
 	e, code := parseCommandLine(c, args, stdout, stderr)
 	if e == nil {
 		return code
@@ -31,6 +32,9 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench replay: %v\n", err)
 		return exitUsage
+	}
+	if e.Options.Trace != nil {
+		e.Options.Trace.ReplayPoint, e.Options.Trace.ReplayTrial = point, trial
 	}
 	r, events, err := bench.RunTrial(bench.Trial{Setting: s, Options: e.Options, Seed: seed, Record: true, Trace: e.Options.Trace})
 	if terr := tracing.stop(); terr != nil {
@@ -55,12 +59,14 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // replayFlags are the flags of replay: those of a sweep that shape one
 // trial, and -rpcs.
-func replayFlags(showRPCs *bool) *cli {
+func replayFlags(showRPCs *bool, point, trial *int) *cli {
 	c := sweepFlags("raftbench replay")
 	plain(c, c.fs.BoolVar, showRPCs, "rpcs", "include every RPC's outcome in the timeline", "-rpcs=false")
+	plain(c, c.fs.IntVar, point, "point", "the trial's setting in its sweep, from the point column of trials.csv: a traced replay carries it (optional)", "-point 3")
+	plain(c, c.fs.IntVar, trial, "trial", "the trial's index in its setting, from the trial column of trials.csv: a traced replay carries it (optional)", "-trial 17")
 	c.only([]string{"interval", "election-timeout", "nodes", "latency", "loss", "fsync", "persist-delay",
 		"rpc-timeout", "timer-jitter", "timeout-resolution", "scenario", "eligible", "boot-skew", "duration",
-		"quiet", "limit", "seed", "runtime", "otlp-endpoint", "otlp-protocol", "trace-file", "rpcs"},
+		"quiet", "limit", "seed", "runtime", "otlp-endpoint", "otlp-protocol", "trace-file", "rpcs", "point", "trial"},
 		map[string]flagText{
 			"interval": {"the trial's heartbeat interval (one value)", "-interval 50ms"},
 			"election-timeout": {"the trial's election-timeout range MIN..MAX, as durations or multiples of the interval (default: the paper's rule, min = 2 x interval, max = 2 x min)",
