@@ -76,13 +76,7 @@ func service(s tracetest.SpanStub) string {
 }
 
 func TestTraceOfLeaderCrashTrial(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	tr := Trial{
-		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
-		Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: 300 * ms},
-		Seed:    11, Record: true, Trace: memoryTracing(exp, epoch),
-	}
+	exp, epoch, tr := tracedLeaderCrash()
 	r, events, err := RunTrial(tr)
 	if err != nil || !r.Converged() {
 		t.Fatalf("trial: %v, %+v", err, r)
@@ -272,13 +266,8 @@ func TestRPCSpansCarryTheirOutcome(t *testing.T) {
 // Each trace is named by its scenario, setting and trial; a span covers
 // exactly the failover, with its downtime; a replay says it is one.
 func TestTraceNamesAndFailoverSpan(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	tr := Trial{
-		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
-		Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: 300 * ms},
-		Seed:    11, Point: 2, Index: 7, Record: true, Trace: memoryTracing(exp, epoch),
-	}
+	exp, epoch, tr := tracedLeaderCrash()
+	tr.Point, tr.Index = 2, 7
 	r, events, err := RunTrial(tr)
 	if err != nil || !r.Converged() {
 		t.Fatalf("trial: %v, %+v", err, r)
@@ -325,5 +314,17 @@ func TestTraceNamesAndFailoverSpan(t *testing.T) {
 				t.Fatalf("replay's trace %q, attributes %v", s.Name, s.Attributes)
 			}
 		}
+	}
+}
+
+// tracedLeaderCrash is a recorded leader-crash trial (seed 11) whose spans
+// go to an in-memory exporter, its virtual time zero at a fixed instant.
+func tracedLeaderCrash() (*tracetest.InMemoryExporter, time.Time, Trial) {
+	exp := tracetest.NewInMemoryExporter()
+	epoch := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	return exp, epoch, Trial{
+		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
+		Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: 300 * ms},
+		Seed:    11, Record: true, Trace: memoryTracing(exp, epoch),
 	}
 }
