@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -102,5 +103,20 @@ func TestSweepMemoryGrowsWithTrialsDone(t *testing.T) {
 	// of MB, twenty of them are nothing.
 	if grew := int64(during.HeapAlloc) - int64(before.HeapAlloc); grew > 8<<20 {
 		t.Fatalf("heap grew by %.1f MB for 20 finished trials of 1,000,000 requested", float64(grew)/(1<<20))
+	}
+}
+
+// A trial out of budget is its own failure, but never hides a safety
+// violation that came with it.
+func TestBudgetStopNeverHidesAViolation(t *testing.T) {
+	budget := &sim.BudgetError{}
+	if budgetStop(budget) != budget || budgetStop(errors.Join(budget)) != budget {
+		t.Error("a budget stop alone is not the trial's failure")
+	}
+	if budgetStop(errors.Join(&sim.SafetyError{}, budget)) != nil {
+		t.Error("a safety violation joined with a budget stop was taken for the budget stop")
+	}
+	if budgetStop(nil) != nil || budgetStop(&sim.SafetyError{}) != nil {
+		t.Error("a budget stop found where there is none")
 	}
 }

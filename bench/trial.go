@@ -189,8 +189,8 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 	default:
 		return Result{}, nil, fmt.Errorf("unknown scenario %q", t.Options.Scenario)
 	}
-	var be *sim.BudgetError
-	if errors.As(only(c.Err()), &be) {
+	be := budgetStop(c.Err())
+	if be != nil {
 		run.budgetFailure(be)
 	}
 	r.Run = c.Now()
@@ -206,13 +206,6 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 	return r, c.Events(), nil
 }
 
-// only returns the single error a join holds, or err itself.
-func only(err error) error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) == 1 {
-		return j.Unwrap()[0]
-	}
-	return err
-}
 
 type runner struct {
 	t   Trial
@@ -464,4 +457,16 @@ func (run *runner) steady() {
 	if run.measure(w) {
 		run.quiet(run.t.Options.Duration, false)
 	}
+}
+
+// budgetStop is the budget a trial's run ran out of, if that is all that
+// went wrong: it is then the trial's failure. A broken safety rule is the
+// run's error whatever else happened, so with one it is nil.
+func budgetStop(err error) *sim.BudgetError {
+	var be *sim.BudgetError
+	var broken *sim.SafetyError
+	if errors.As(err, &be) && !errors.As(err, &broken) {
+		return be
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
-	"gonum.org/v1/gonum/stat"
+	"github.com/raftbench/raftbench/bench/stats"
 )
 
 // Quantiles are the levels every comparison reports, as the reference file
@@ -136,15 +136,8 @@ type Row struct {
 // trials, in ms; trials that never converged count as slower than all
 // others (pass +Inf). Quantiles are empirical, as bench computes them.
 func Compare(l Line, point int, downtimeMs []float64) Row {
-	s := slices.Clone(downtimeMs)
-	slices.Sort(s)
-	r := Row{Line: l, Point: point, N: len(s)}
-	for i, p := range Quantiles {
-		v := math.NaN()
-		if len(s) > 0 {
-			v = stat.Quantile(p, stat.Empirical, s, nil)
-		}
-		r.Sim = append(r.Sim, v)
+	r := Row{Line: l, Point: point, N: len(downtimeMs), Sim: stats.Quantiles(downtimeMs, Quantiles...)}
+	for i, v := range r.Sim {
 		r.Err = append(r.Err, v/l.Ms[i]-1)
 	}
 	return r
@@ -161,15 +154,34 @@ const (
 	narrowMedian    = 0.30
 )
 
+// The targets in words, from the numbers above.
+var (
+	wideTarget   = fmt.Sprintf("p50 within %.0f%%, p10 and p90 within %.0f%%", 100*wideMedianError, 100*wideTailError)
+	narrowTarget = fmt.Sprintf("p50 within %.0f%%", 100*narrowMedian)
+)
+
+// Targets says, for people, which target a line has.
+func Targets() string {
+	return fmt.Sprintf("where the timeout has at least %v of randomness, %s; on the narrower lines, decided by hundreds of split votes, %s",
+		wideRandomness, wideTarget, narrowTarget)
+}
+
 // Check reports whether the row meets its calibration target, and the
 // target in words.
 func (r Row) Check() (ok bool, target string) {
 	at := func(p float64) float64 { return math.Abs(r.Err[slices.Index(Quantiles, p)]) }
 	if r.Randomness() >= wideRandomness {
-		ok = at(0.5) <= wideMedianError && at(0.1) <= wideTailError && at(0.9) <= wideTailError
-		return ok, "p50 within 10%, p10 and p90 within 20%"
+		return at(0.5) <= wideMedianError && at(0.1) <= wideTailError && at(0.9) <= wideTailError, wideTarget
 	}
-	return at(0.5) <= narrowMedian, "p50 within 30%"
+	return at(0.5) <= narrowMedian, narrowTarget
+}
+
+// Verdict is "yes" or "no": whether the row meets its target.
+func (r Row) Verdict() string {
+	if ok, _ := r.Check(); ok {
+		return "yes"
+	}
+	return "no"
 }
 
 // CompareRun sets every setting of a run that reproduces one of ref's lines
@@ -190,21 +202,22 @@ func CompareRun(ref Reference, settings []bench.Setting, o bench.Options, result
 				ms = append(ms, math.Inf(1)) // never converged: slower than any trial that did
 				continue
 			}
-			ms = append(ms, float64(r.Stable)/float64(time.Millisecond))
+			ms = append(ms, r.Stable.Seconds()*1000)
 		}
 		rows = append(rows, Compare(l, i, ms))
 	}
 	return rows
 }
 
+// tableQuantiles are the levels the tables show: p95 is left out, as the
+// tables are wide enough (trials.csv has every trial).
+var tableQuantiles = []float64{0.10, 0.25, 0.50, 0.75, 0.90, 0.99}
+
 // Header and Cells lay a comparison out as a table: per quantile, the
 // measured and the simulated ms and the simulated figure's error.
 func Header(ref Reference) []string {
 	h := []string{"election timeout", "trials (" + ref.Name + " / raftbench)"}
-	for _, p := range Quantiles {
-		if p == 0.95 {
-			continue // the table is wide enough; the CSV of trials has the rest
-		}
+	for _, p := range tableQuantiles {
 		h = append(h, fmt.Sprintf("p%d: %s / raftbench (error)", int(math.Round(p*100)), ref.Name))
 	}
 	return append(h, "target", "met")
@@ -212,18 +225,12 @@ func Header(ref Reference) []string {
 
 func (r Row) Cells() []string {
 	c := []string{r.Label(), fmt.Sprintf("%d / %d", r.Trials, r.N)}
-	for i, p := range Quantiles {
-		if p == 0.95 {
-			continue
-		}
+	for _, p := range tableQuantiles {
+		i := slices.Index(Quantiles, p)
 		c = append(c, fmt.Sprintf("%s / %s (%s)", msCell(r.Ms[i]), msCell(r.Sim[i]), percent(r.Err[i])))
 	}
-	ok, target := r.Check()
-	met := "no"
-	if ok {
-		met = "yes"
-	}
-	return append(c, target, met)
+	_, target := r.Check()
+	return append(c, target, r.Verdict())
 }
 
 func msCell(v float64) string {

@@ -269,12 +269,12 @@ func (b *builder) etcdPara(i int) string {
 	} else if st.Interval > rule.HeartbeatHigh {
 		hbVerdict = "above that band, trading detection speed for fewer heartbeats"
 	}
-	// Compared as printed: 10.0 RTT is the floor whichever side of it the
-	// nanoseconds fall.
+	// Compared as printed (to a tenth of an RTT), so the verdict agrees
+	// with the number beside it whichever side of 10 the nanoseconds fall.
 	toVerdict := "above that floor"
-	if fmt.Sprintf("%.1f", toX) == "10.0" {
+	if shown := math.Round(toX*10) / 10; shown == 10 {
 		toVerdict = "at that floor"
-	} else if st.TimeoutMin < rule.ElectionTimeoutMin {
+	} else if shown < 10 {
 		toVerdict = fmt.Sprintf("below that floor; the measurement found it safe on this network model (%s spurious elections per hour), but the rule's margin is there for latency spikes the model may not contain", num(b.in.Points[i].SpuriousPerHour, 1))
 	}
 	return fmt.Sprintf("Compared with etcd's rule of thumb: for a mean round trip of %v, etcd suggests a heartbeat of about %v–%v (0.5–1.5 RTT) and an election timeout of at least %v (10 RTT); its defaults are 100 ms and 1000 ms. The recommended heartbeat of %v is %.1f RTT, %s. Its minimum election timeout of %v is %.1f RTT, %s.",
@@ -325,7 +325,7 @@ func (b *builder) fidelitySection() section {
 			"The %s figures were measured; raftbench's are simulated with the model under \"Network and cluster\". "+
 			"Each cell reads measured / simulated (the simulated figure's error). %d of %s %s their calibration target.",
 			len(b.measured), english.Verb(len(b.measured), "repeats", "repeat"), b.ref.Source, b.ref.Name, met, english.Count(len(b.measured), "line"), english.Verb(met, "meets", "meet")),
-		"The targets: where the timeout has at least 5 ms of randomness, the median within 10% and p10 and p90 within 20%; on the narrower lines, decided by hundreds of split votes, the median within 30%. The distribution chart draws the measured quantiles as dashed lines.",
+		"The targets: "+fidelity.Targets()+". The distribution chart draws the measured quantiles as dashed lines.",
 	}
 	return section{Heading: "Against a real cluster (" + b.ref.Name + ")", Paras: paras, Table: t}
 }

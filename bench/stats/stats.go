@@ -66,8 +66,7 @@ func Summarize(xs []float64) Dist {
 	if len(xs) == 0 {
 		return d
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
+	s := sorted(xs)
 	q := func(p float64) Number { return Number(stat.Quantile(p, stat.Empirical, s, nil)) }
 	d.Min, d.Max = Number(s[0]), Number(s[len(s)-1])
 	d.P50, d.P90, d.P99 = q(0.5), q(0.9), q(0.99)
@@ -76,6 +75,28 @@ func Summarize(xs []float64) Dist {
 		d.P50Low, d.P50High = Number(s[lo-1]), Number(s[hi-1])
 	}
 	return d
+}
+
+// Quantiles returns the empirical quantile of xs (which it does not modify)
+// at each level of ps, as Summarize computes them: the smallest sample whose
+// cumulative share reaches p, no interpolation. With no samples every
+// quantile is NaN.
+func Quantiles(xs []float64, ps ...float64) []float64 {
+	out := make([]float64, len(ps))
+	s := sorted(xs)
+	for i, p := range ps {
+		out[i] = math.NaN()
+		if len(s) > 0 {
+			out[i] = stat.Quantile(p, stat.Empirical, s, nil)
+		}
+	}
+	return out
+}
+
+func sorted(xs []float64) []float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s
 }
 
 // medianCIRanks returns the 1-based ranks (l, n+1-l) of the order
