@@ -81,17 +81,18 @@ func (o *Options) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
+	// The same readers as the flags': a file says what a command line said.
 	rt := sim.Virtual
-	if j.Runtime == sim.Realtime.String() {
-		rt = sim.Realtime
+	if j.Runtime != "" {
+		if err := (RuntimeFlag{&rt}).Set(j.Runtime); err != nil {
+			return fmt.Errorf("options: runtime %q: %w", j.Runtime, err)
+		}
 	}
 	var fsync sim.Latency
-	if j.Fsync != "" && j.Fsync != "0s" {
-		f, err := sim.ParseLatency(j.Fsync)
-		if err != nil {
+	if j.Fsync != "" {
+		if err := (FsyncModel{&fsync}).Set(j.Fsync); err != nil {
 			return fmt.Errorf("options: fsync: %w", err)
 		}
-		fsync = f
 	}
 	*o = Options{Scenario: j.Scenario, Trials: j.Trials, Seed: j.Seed, Parallel: j.Parallel, Runtime: rt, Eligible: j.Eligible,
 		BootSkew: fromMs(j.BootSkewMs), Duration: fromMs(j.DurationMs), Quiet: fromMs(j.QuietMs), Limit: fromMs(j.LimitMs),

@@ -146,9 +146,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 		}
 		err := trialsErr
 		if err == nil {
-			err = out.writeRest(outcome, summary, reportStep)
+			err = out.writeRest(summary, reportStep)
 		} else {
-			out.writeRest(outcome, summary, reportStep) // what can still be written
+			out.writeRest(summary, reportStep) // what can still be written
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "raftbench: writing %s: %v\n", out.dir, err)

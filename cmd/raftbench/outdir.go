@@ -159,18 +159,14 @@ func (f *outFolder) closeTrials() error {
 
 // writeRest writes the files made from the whole sweep, each whole or not
 // at all, then the report (extra).
-func (f *outFolder) writeRest(o *bench.Outcome, s *bench.Summary, extra func(dir string) error) error {
+func (f *outFolder) writeRest(s *bench.Summary, extra func(dir string) error) error {
 	files := []struct {
-		name  string
-		write func(*bytes.Buffer) error
-	}{
-		{"summary.json", func(b *bytes.Buffer) error { return s.WriteJSON(b) }},
-		{"summary.csv", func(b *bytes.Buffer) error { return bench.WriteSummaryCSV(b, s.Points) }},
-		{"table.txt", func(b *bytes.Buffer) error { return bench.WriteTable(b, o.Options.Scenario, s.Points) }},
-	}
+		name   string
+		format bench.Format
+	}{{"summary.json", bench.FormatJSON}, {"summary.csv", bench.FormatCSV}, {"table.txt", bench.FormatTable}}
 	for _, file := range files {
 		var b bytes.Buffer
-		if err := file.write(&b); err != nil {
+		if err := file.format.Write(&b, s); err != nil {
 			return fmt.Errorf("%s: %w", file.name, err)
 		}
 		if err := writeFileAtomic(filepath.Join(f.dir, file.name), b.Bytes()); err != nil {

@@ -34,7 +34,9 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if e.Options.Trace != nil {
-		e.Options.Trace.ReplayPoint, e.Options.Trace.ReplayTrial = point, trial
+		// The seed alone does not say where the trial sat in its sweep: -point
+		// and -trial do, when given (-1 otherwise).
+		e.Options.Trace.Replay, e.Options.Trace.ReplayPoint, e.Options.Trace.ReplayTrial = true, point, trial
 	}
 	r, events, err := bench.RunTrial(bench.Trial{Setting: s, Options: e.Options, Seed: seed, Record: true, Trace: e.Options.Trace})
 	if terr := tracing.stop(); terr != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
@@ -36,10 +35,6 @@ func startTracing(ctx context.Context, c *cli, o *bench.Options, stderr io.Write
 		return nil, err
 	}
 	o.Trace = &bench.TraceConfig{Root: setup.Root(), Peer: setup.Peer}
-	if strings.HasSuffix(c.fs.Name(), " replay") {
-		// The seed alone does not say where the trial sat in its sweep.
-		o.Trace.Replay, o.Trace.ReplayPoint, o.Trace.ReplayTrial = true, -1, -1
-	}
 	return &runTracing{setup: setup, stderr: stderr}, nil
 }
 
