@@ -302,12 +302,8 @@ func WriteTrialsCSV(w io.Writer, o *Outcome) error {
 	}
 	row := make([]string, len(trialColumns))
 	for p, rs := range o.Results {
-		s := o.Settings[p]
 		for i := range rs {
-			for c, col := range trialColumns {
-				row[c] = col.get(s, &rs[i])
-			}
-			if err := cw.Write(row); err != nil {
+			if err := cw.Write(trialRow(row, o.Settings[p], &rs[i])); err != nil {
 				return err
 			}
 		}
@@ -334,11 +330,8 @@ type TrialsCSVWriter struct {
 // NewTrialsCSVWriter writes the header of trials.csv for a sweep of
 // settings under o.
 func NewTrialsCSVWriter(w io.Writer, settings []Setting, o Options) (*TrialsCSVWriter, error) {
-	t := &TrialsCSVWriter{cw: csv.NewWriter(w), settings: settings, first: make([]int, len(settings)+1),
+	t := &TrialsCSVWriter{cw: csv.NewWriter(w), settings: settings, first: o.firstTrials(settings),
 		waiting: map[int]Result{}, row: make([]string, len(trialColumns))}
-	for p, s := range settings {
-		t.first[p+1] = t.first[p] + o.TrialsFor(s)
-	}
 	if err := t.cw.Write(TrialColumns); err != nil {
 		return nil, err
 	}
@@ -392,13 +385,17 @@ func (t *TrialsCSVWriter) Close() error {
 }
 
 func (t *TrialsCSVWriter) write(r *Result) {
-	s := t.settings[r.Point]
-	for c, col := range trialColumns {
-		t.row[c] = col.get(s, r)
-	}
-	if err := t.cw.Write(t.row); err != nil && t.err == nil {
+	if err := t.cw.Write(trialRow(t.row, t.settings[r.Point], r)); err != nil && t.err == nil {
 		t.err = err
 	}
+}
+
+// trialRow fills row with r's cells, column by column, and returns it.
+func trialRow(row []string, s Setting, r *Result) []string {
+	for c, col := range trialColumns {
+		row[c] = col.get(s, r)
+	}
+	return row
 }
 
 // ReadTrialsCSV reads what WriteTrialsCSV wrote back into an Outcome for

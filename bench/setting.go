@@ -44,11 +44,18 @@ func (o Options) TrialsFor(s Setting) int {
 
 // TotalTrials is how many trials the settings get in all.
 func (o Options) TotalTrials(settings []Setting) int {
-	n := 0
-	for _, s := range settings {
-		n += o.TrialsFor(s)
+	first := o.firstTrials(settings)
+	return first[len(settings)]
+}
+
+// firstTrials numbers a sweep's trials setting by setting: element p is
+// setting p's first trial, the last element the total.
+func (o Options) firstTrials(settings []Setting) []int {
+	first := make([]int, len(settings)+1)
+	for p, s := range settings {
+		first[p+1] = first[p] + o.TrialsFor(s)
 	}
-	return n
+	return first
 }
 
 func (s Setting) String() string {

@@ -55,11 +55,7 @@ func SweepEach(ctx context.Context, settings []Setting, o Options, progress func
 			return nil, err
 		}
 	}
-	// Jobs are numbered setting by setting; first[p] is setting p's first.
-	first := make([]int, len(settings)+1)
-	for p, s := range settings {
-		first[p+1] = first[p] + o.TrialsFor(s)
-	}
+	first := o.firstTrials(settings) // jobs are numbered setting by setting
 	total := first[len(settings)]
 	place := func(j int) (p, t int) {
 		p = sort.Search(len(settings), func(i int) bool { return first[i+1] > j })
