@@ -85,12 +85,10 @@ type Setup struct {
 	cfg    Config
 	otlp   sdktrace.SpanExporter
 	file   *fileExporter
-	queue  int // the OTLP queue's size
 	count  counts
 	bsp    sdktrace.SpanProcessor // to otlp, if set
 	anchor *anchor
 	mu     sync.Mutex
-	bspMu  sync.Mutex // guards bsp
 	byName map[string]*sdktrace.TracerProvider
 	report sync.Once
 }
@@ -101,13 +99,34 @@ func New(ctx context.Context, cfg Config) (*Setup, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Setup{cfg: cfg, byName: map[string]*sdktrace.TracerProvider{}, queue: 1 << 16}
+	var otlp sdktrace.SpanExporter
 	if cfg.Endpoint != "" {
 		exp, err := newOTLP(ctx, cfg)
 		if err != nil {
 			return nil, err
 		}
-		s.otlp = exp
+		otlp = exp
+	}
+	return newSetup(cfg, otlp, otlpQueue)
+}
+
+// otlpQueue is how many ended spans wait for the OTLP exporter before the
+// queue drops (or, with Block, waits).
+const otlpQueue = 1 << 16
+
+// newSetup is New with the OTLP exporter (nil: none) and its queue given.
+func newSetup(cfg Config, otlp sdktrace.SpanExporter, queue int) (*Setup, error) {
+	s := &Setup{cfg: cfg, byName: map[string]*sdktrace.TracerProvider{}, otlp: otlp}
+	if otlp != nil {
+		// Batched and, unless Block, dropping when full: a slow or dead
+		// receiver must not hold the benchmark up unless asked to. The drops
+		// are counted (Summary).
+		bopts := []sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(queue),
+			sdktrace.WithMaxExportBatchSize(min(2048, queue)), sdktrace.WithBatchTimeout(500 * time.Millisecond)}
+		if cfg.Block {
+			bopts = append(bopts, sdktrace.WithBlocking())
+		}
+		s.bsp = sdktrace.NewBatchSpanProcessor(sharedExporter{otlp, &s.count}, bopts...)
 	}
 	if cfg.File != "" {
 		f, err := newFileExporter(cfg.File)
@@ -205,24 +224,10 @@ func (s *Setup) Shutdown(ctx context.Context) error {
 
 // emit hands a finished trace's spans to the exporters.
 func (s *Setup) emit(spans []sdktrace.ReadOnlySpan) {
-	if s.otlp != nil {
-		s.bspMu.Lock()
-		if s.bsp == nil {
-			// Batched and, unless Block, dropping when full: a slow or dead
-			// receiver must not hold the benchmark up unless asked to. The
-			// drops are counted (Summary).
-			bopts := []sdktrace.BatchSpanProcessorOption{sdktrace.WithMaxQueueSize(s.queue),
-				sdktrace.WithMaxExportBatchSize(min(2048, s.queue)), sdktrace.WithBatchTimeout(500 * time.Millisecond)}
-			if s.cfg.Block {
-				bopts = append(bopts, sdktrace.WithBlocking())
-			}
-			s.bsp = sdktrace.NewBatchSpanProcessor(sharedExporter{s.otlp, &s.count}, bopts...)
-		}
-		bsp := s.bsp
-		s.bspMu.Unlock()
+	if s.bsp != nil {
 		for _, sp := range spans {
 			s.count.ended.Add(1)
-			bsp.OnEnd(sp)
+			s.bsp.OnEnd(sp)
 		}
 	}
 	if s.file != nil {
@@ -305,8 +310,7 @@ func (s shifted) Events() []sdktrace.Event {
 func (s *Setup) Summary() string {
 	var parts []string
 	if s.otlp != nil {
-		ended, sent, failed := s.count.ended.Load(), s.count.sent.Load(), s.count.failed.Load()
-		dropped := max(ended-sent-failed, 0)
+		sent, failed, dropped := s.count.sent.Load(), s.count.failed.Load(), s.Dropped()
 		part := fmt.Sprintf("%d spans sent to %s, %d dropped", sent, s.cfg.Endpoint, dropped)
 		if dropped > 0 && !s.cfg.Block {
 			part += " (the receiver was too slow; -trace-block waits for it instead)"

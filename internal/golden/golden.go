@@ -13,9 +13,6 @@ import (
 
 var rewrite = flag.Bool("rewrite", false, "rewrite golden files under testdata/ instead of comparing with them")
 
-// Rewrite reports whether the test binary runs with -rewrite.
-func Rewrite() bool { return *rewrite }
-
 // Check compares got with the file at path (relative to the test's package
 // folder), or, with -rewrite, writes got there.
 func Check(t testing.TB, path string, got []byte) {
