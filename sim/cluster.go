@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -474,11 +475,17 @@ func (c *Cluster) Err() error {
 	return errors.Join(c.mon.err(), c.runErr)
 }
 
-// Events returns the recorded timeline (Config.Record).
+// Events returns the recorded timeline (Config.Record), in time order. A
+// peer's events are stamped with its own clock, which reads past a write in
+// progress (a vote is at the moment it is on disk), so they are recorded up
+// to a write's time before events stamped earlier; the timeline puts them in
+// place (events at one instant keep the order they happened in).
 func (c *Cluster) Events() []Event {
 	c.evMu.Lock()
 	defer c.evMu.Unlock()
-	return slices.Clone(c.events)
+	ev := slices.Clone(c.events)
+	slices.SortStableFunc(ev, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
+	return ev
 }
 
 // Stop ends every peer and every goroutine the cluster started.

@@ -130,13 +130,12 @@ func acrossTheWire(ctx context.Context) context.Context {
 var w3c = propagation.TraceContext{}
 
 func (e *endpoint) RequestVote(ctx context.Context, from, to int, args *raft.RequestVoteArgs, reply *raft.RequestVoteReply) bool {
-	ok := e.n.call(e.inc, RequestVote, from, to, args.Term, func(target *incarnation) (beforeReply func()) {
+	ok := e.n.call(e.inc, RequestVote, from, to, args.Term, func(target *incarnation) {
 		target.rf.RequestVote(acrossTheWire(ctx), args, reply)
-		if !reply.VoteGranted {
-			return nil
-		}
-		return func() {
-			e.n.c.mon.votePersisted(e.n.rt.Now(), to, args.CandidateId, reply.Term, e.n.stores[to].durable(e.n.rt.Now()))
+		if reply.VoteGranted {
+			// The vote must be among the peer's writes; the reply waits for
+			// them to complete (deliver).
+			e.n.c.mon.votePersisted(e.n.rt.Now(), to, args.CandidateId, reply.Term, e.n.stores[to].read())
 		}
 	})
 	// The caller handles the outcome under its lock, which a write of its
@@ -146,17 +145,15 @@ func (e *endpoint) RequestVote(ctx context.Context, from, to int, args *raft.Req
 }
 
 func (e *endpoint) AppendEntries(ctx context.Context, from, to int, args *raft.AppendEntriesArgs, reply *raft.AppendEntriesReply) bool {
-	ok := e.n.call(e.inc, AppendEntries, from, to, args.Term, func(target *incarnation) func() {
+	ok := e.n.call(e.inc, AppendEntries, from, to, args.Term, func(target *incarnation) {
 		target.rf.AppendEntries(acrossTheWire(ctx), args, reply)
-		return nil
 	})
 	e.inc.clock.waitDisk()
 	return ok
 }
 
-// handler runs a request at its target and returns what must be checked
-// just before the reply leaves (nil: nothing).
-type handler func(target *incarnation) (beforeReply func())
+// handler runs a request at its target.
+type handler func(target *incarnation)
 
 // rpc is one call in flight, from the moment its sender makes it.
 type rpc struct {
@@ -253,14 +250,11 @@ func (r *rpc) deliver() bool {
 		return r.fail(outcome)
 	}
 
-	beforeReply := r.handle(target)
+	r.handle(target)
 	// The reply leaves once what the handler wrote is on disk.
 	waitForDisk(n.rt, n.stores[r.to])
 	if r.abandoned {
 		return false
-	}
-	if beforeReply != nil && !target.dead.Load() {
-		beforeReply()
 	}
 
 	n.mu.Lock()

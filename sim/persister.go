@@ -18,15 +18,8 @@ type store struct {
 	// on every step a peer takes (its clock), so without the lock.
 	idleAt atomic.Int64
 
-	mu      sync.Mutex
-	data    []byte // the last write queued
-	pending []pendingWrite
-	synced  []byte // the last write completed, as of the last durable call
-}
-
-type pendingWrite struct {
-	doneAt time.Duration
-	data   []byte
+	mu   sync.Mutex
+	data []byte // the last write queued
 }
 
 func (s *store) read() []byte {
@@ -39,38 +32,15 @@ func (s *store) read() []byte {
 // when it is idle).
 func (s *store) busyUntil() time.Duration { return time.Duration(s.idleAt.Load()) }
 
-// write queues a write of data at now that takes cost, and returns when it
-// completes. The data is what a restart reads from then on even if the
-// process dies before the fsync returns: a crash here is a process crash, and
-// the kernel still completes a write it was handed.
-func (s *store) write(now, cost time.Duration, data []byte) time.Duration {
+// write queues a write of data at now that takes cost: the disk is busy
+// until it completes (busyUntil). The data is what a restart reads from then
+// on even if the process dies before the fsync returns: a crash here is a
+// process crash, and the kernel still completes a write it was handed.
+func (s *store) write(now, cost time.Duration, data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked(now)
 	s.data = slices.Clone(data)
-	done := max(s.busyUntil(), now) + cost
-	s.idleAt.Store(int64(done))
-	s.pending = append(s.pending, pendingWrite{doneAt: done, data: s.data})
-	return done
-}
-
-// durable is what the disk holds for certain at now: the last write whose
-// fsync has returned. The safety monitor checks votes against it.
-func (s *store) durable(now time.Duration) []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.syncLocked(now)
-	return slices.Clone(s.synced)
-}
-
-// syncLocked retires the writes completed by now.
-func (s *store) syncLocked(now time.Duration) {
-	done := 0
-	for done < len(s.pending) && s.pending[done].doneAt <= now {
-		s.synced = s.pending[done].data
-		done++
-	}
-	s.pending = s.pending[done:]
+	s.idleAt.Store(int64(max(s.busyUntil(), now) + cost))
 }
 
 // fsyncModel draws the time each write of persistent state takes.
