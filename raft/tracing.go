@@ -184,6 +184,9 @@ func (tr *tracer) voteRequested(ctx context.Context) trace.Span {
 }
 
 func (tr *tracer) voteDecided(span trace.Span, args *RequestVoteArgs, reply *RequestVoteReply) {
+	if !span.IsRecording() {
+		return // untraced: not even the attributes are built
+	}
 	tr.handled(span, attrVoter, attrCandidate.Int(args.CandidateId), args.Term, attrVote.Bool(reply.VoteGranted), reply.Term)
 }
 
@@ -205,9 +208,15 @@ type replicationRound struct {
 	pending atomic.Int32 // replicateToPeer calls still running
 }
 
+// untracedRound is every heartbeat round of a peer without a tracer.
+var untracedRound = replicationRound{roundSpan: roundSpan{ctx: context.Background(), span: noSpan}}
+
 // replicationStarted opens the span of a heartbeat round for term to peers
 // other peers.
 func (tr *tracer) replicationStarted(term, peers int) *replicationRound {
+	if tr.t == nil {
+		return &untracedRound // nothing to count: shared, never written
+	}
 	round := &replicationRound{}
 	round.ctx, round.span = tr.start(context.Background(), "startReplication", trace.SpanKindInternal)
 	round.traced = round.span.IsRecording()
@@ -261,5 +270,8 @@ func (tr *tracer) appendEntriesReceived(ctx context.Context) trace.Span {
 }
 
 func (tr *tracer) appendEntriesDecided(span trace.Span, args *AppendEntriesArgs, reply *AppendEntriesReply) {
+	if !span.IsRecording() {
+		return // untraced: not even the attributes are built
+	}
 	tr.handled(span, attrFollower, attrLeader.Int(args.LeaderId), args.Term, attrSuccess.Bool(reply.Success), reply.Term)
 }
