@@ -206,7 +206,6 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 	return r, c.Events(), nil
 }
 
-
 type runner struct {
 	t   Trial
 	c   *sim.Cluster

@@ -325,7 +325,7 @@ func (b *builder) fidelitySection() section {
 			"The %s figures were measured; raftbench's are simulated with the model under \"Network and cluster\". "+
 			"Each cell reads measured / simulated (the simulated figure's error). %d of %s %s their calibration target.",
 			len(b.measured), english.Verb(len(b.measured), "repeats", "repeat"), b.ref.Source, b.ref.Name, met, english.Count(len(b.measured), "line"), english.Verb(met, "meets", "meet")),
-		"The targets: "+fidelity.Targets()+". The distribution chart draws the measured quantiles as dashed lines.",
+		"The targets: " + fidelity.Targets() + ". The distribution chart draws the measured quantiles as dashed lines.",
 	}
 	return section{Heading: "Against a real cluster (" + b.ref.Name + ")", Paras: paras, Table: t}
 }
