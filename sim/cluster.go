@@ -419,17 +419,32 @@ func (c *Cluster) setConnected(op string, i int, up bool) error {
 // Partition splits the network into groups that cannot reach each other.
 // Peers named in no group are each isolated on their own.
 func (c *Cluster) Partition(groups ...[]int) error {
-	assign := make([]int, c.cfg.Nodes)
+	assign, err := PartitionGroups(c.cfg.Nodes, groups...)
+	if err != nil {
+		return err
+	}
+	c.net.mu.Lock()
+	copy(c.net.group, assign)
+	c.net.mu.Unlock()
+	c.fault(-1, fmt.Sprint("partition ", groups))
+	return nil
+}
+
+// PartitionGroups gives each of n peers the number of its group: the
+// groups given, then each peer named in none on its own. Two peers can talk
+// only if their numbers are equal.
+func PartitionGroups(n int, groups ...[]int) ([]int, error) {
+	assign := make([]int, n)
 	for i := range assign {
 		assign[i] = -1
 	}
 	for g, members := range groups {
 		for _, p := range members {
-			if err := c.checkPeer("Partition", p); err != nil {
-				return err
+			if p < 0 || p >= n {
+				return nil, fmt.Errorf("sim: Partition(%d): no such peer; want 0..%d", p, n-1)
 			}
 			if assign[p] >= 0 {
-				return fmt.Errorf("sim: Partition: peer %d is in two groups", p)
+				return nil, fmt.Errorf("sim: Partition: peer %d is in two groups", p)
 			}
 			assign[p] = g
 		}
@@ -441,11 +456,7 @@ func (c *Cluster) Partition(groups ...[]int) error {
 			next++
 		}
 	}
-	c.net.mu.Lock()
-	copy(c.net.group, assign)
-	c.net.mu.Unlock()
-	c.fault(-1, fmt.Sprint("partition ", groups))
-	return nil
+	return assign, nil
 }
 
 // Heal removes any partition (disconnected peers stay disconnected).

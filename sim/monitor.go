@@ -118,3 +118,32 @@ func (m *monitor) err() error {
 	}
 	return &SafetyError{Violations: append([]Violation(nil), m.violations...)}
 }
+
+// SafetyMonitor checks Raft's election safety rules on a timeline of events
+// that did not come from a simulated cluster (package live's processes
+// report theirs over the wire). Its methods may be called from several
+// goroutines.
+type SafetyMonitor struct{ m *monitor }
+
+// NewSafetyMonitor watches a cluster of n peers.
+func NewSafetyMonitor(n int) *SafetyMonitor { return &SafetyMonitor{m: newMonitor(n, nil)} }
+
+// Observe checks a state change or a granted vote; other events pass.
+func (s *SafetyMonitor) Observe(e Event) {
+	switch e.Kind {
+	case StateChange:
+		s.m.stateChanged(e.At, e.Peer, e.Term, e.Role)
+	case Vote:
+		s.m.voteGranted(e.At, e.Peer, e.Term, e.Other)
+	}
+}
+
+// VoteSent checks that a reply granting voter's term-term vote to
+// candidate left only once disk (the voter's stable state, as
+// raft.EncodeState writes it) held that vote or a later term.
+func (s *SafetyMonitor) VoteSent(at time.Duration, voter, candidate, term int, disk []byte) {
+	s.m.votePersisted(at, voter, candidate, term, disk)
+}
+
+// Err lists every violation seen, or is nil.
+func (s *SafetyMonitor) Err() error { return s.m.err() }

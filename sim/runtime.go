@@ -157,3 +157,20 @@ func (r *realtime) Stop() {
 	r.closed.Do(func() { close(r.done) })
 	r.tasks.Wait()
 }
+
+// WallClock is the real-time runtime on its own, for a peer that runs
+// outside a Cluster (package live runs one per process).
+type WallClock struct{ rt *realtime }
+
+// NewWallClock starts a wall clock whose random draws come from seed.
+func NewWallClock(seed uint64) *WallClock { return &WallClock{rt: newRealtime(seed)} }
+
+// Runtime is what the peer is given.
+func (w *WallClock) Runtime() raft.Runtime { return w.rt }
+
+// Stop ends every goroutine the peer started through the runtime (each
+// ends at its next wait) and waits for them.
+func (w *WallClock) Stop() { w.rt.Stop() }
+
+// Started is the wall-clock time of the runtime's time zero.
+func (w *WallClock) Started() time.Time { return w.rt.start }
