@@ -53,6 +53,11 @@ func (g Grid) Expand(o Options) (*Experiment, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
+	if o.Runtime == sim.Process {
+		// Trials of real processes share the machine's cores and disk: run
+		// side by side they would slow each other's elections down.
+		o.Parallel = 1
+	}
 	e := &Experiment{Options: o}
 	for _, tr := range g.Timeouts {
 		e.Timeouts = append(e.Timeouts, tr.String())

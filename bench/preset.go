@@ -103,13 +103,14 @@ func (p Preset) Expand(o Options, latencies []sim.Latency, given map[string]stri
 	}
 	unset := func(field string) bool { _, ok := given[field]; return !ok }
 	o.Scenario, o.Eligible = LeaderCrash, paperEligible
-	if unset("fsync") {
+	// Real processes pay their own disk and timers (see Options.Validate).
+	if unset("fsync") && o.Runtime != sim.Process {
 		o.Fsync = paperFsync
 	}
 	if unset("limit") {
 		o.Limit = paperLimit // the zero-width line has long split-vote tails
 	}
-	if unset("timer-jitter") {
+	if unset("timer-jitter") && o.Runtime != sim.Process {
 		o.TimerJitter = paperTimerJitter
 	}
 	if unset("timeout-resolution") {
@@ -130,6 +131,9 @@ func (p Preset) Expand(o Options, latencies []sim.Latency, given map[string]stri
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	if o.Runtime == sim.Process {
+		o.Parallel = 1 // see Grid.Expand
 	}
 	e := &Experiment{Options: o}
 	for _, t := range p.Timeouts {

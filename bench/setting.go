@@ -105,6 +105,8 @@ type Options struct {
 	// every setting. Not part of result files: it changes no result.
 	Trace       *TraceConfig
 	TraceTrials int
+	// Processes starts the peers of a Runtime sim.Process run.
+	Processes *Processes
 }
 
 // FsyncLabel is the fsync model as the -fsync flag takes it ("0s": instant).
@@ -213,6 +215,16 @@ func (o Options) Validate() error {
 	if o.Fsync != nil {
 		if err := o.Fsync.Validate(); err != nil {
 			return &FieldError{Field: "fsync", Value: o.FsyncLabel(), Err: err}
+		}
+	}
+	if o.Runtime == sim.Process {
+		// Real processes pay the real costs; a model on top would count
+		// them twice.
+		if o.Fsync != nil {
+			return fieldError("fsync", o.FsyncLabel(), "with -runtime process the peers sync a real file, so the disk's own fsync is what they pay; drop -fsync (raftbench probe measures it, for the simulator)")
+		}
+		if o.TimerJitter != 0 {
+			return fieldError("timer-jitter", o.TimerJitter, "with -runtime process the peers' timers are the operating system's, late as they are; drop -timer-jitter")
 		}
 	}
 	return nil

@@ -61,7 +61,7 @@ func (t Trial) startTrace(cfg *sim.Config) *trialSpan {
 	}
 	epoch := t.Trace.Epoch
 	s, o := t.Setting, t.Options
-	if o.Runtime == sim.Realtime || epoch.IsZero() {
+	if o.Runtime != sim.Virtual || epoch.IsZero() {
 		epoch = time.Now() // real time starts now, whenever the run did
 	}
 	point, index := t.Point, t.Index
@@ -108,7 +108,7 @@ func (ts *trialSpan) event(e sim.Event) {
 }
 
 // finish records the trial's result on its root span and ends it.
-func (ts *trialSpan) finish(c *sim.Cluster, r Result) {
+func (ts *trialSpan) finish(c Cluster, r Result) {
 	if ts.span == nil {
 		return
 	}

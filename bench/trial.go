@@ -167,10 +167,11 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 	rng := rand.New(rand.NewPCG(t.Seed, 0x5ce7a810))
 	cfg := t.simConfig(rng)
 	span := t.startTrace(&cfg)
-	c, err := sim.NewCluster(cfg)
+	c, cleanup, err := t.newCluster(cfg)
 	if err != nil {
 		return Result{}, nil, err
 	}
+	defer cleanup()
 	defer c.Stop()
 	defer context.AfterFunc(ctx, c.Cancel)()
 	// A trial is not started until its measured phase begins.
@@ -208,7 +209,7 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 
 type runner struct {
 	t   Trial
-	c   *sim.Cluster
+	c   Cluster
 	rng *rand.Rand
 	r   *Result
 }

@@ -69,7 +69,7 @@ func (f FsyncModel) String() string {
 // RuntimeFlag is the flag.Value of Options.Runtime, by the runtimes' names.
 type RuntimeFlag struct{ P *sim.RuntimeKind }
 
-var runtimes = []sim.RuntimeKind{sim.Virtual, sim.Realtime}
+var runtimes = []sim.RuntimeKind{sim.Virtual, sim.Realtime, sim.Process}
 
 func (r RuntimeFlag) Set(s string) error {
 	for _, k := range runtimes {
@@ -78,7 +78,7 @@ func (r RuntimeFlag) Set(s string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("want %s or %s", runtimes[0], runtimes[1])
+	return fmt.Errorf("want %s, %s or %s", runtimes[0], runtimes[1], runtimes[2])
 }
 
 func (r RuntimeFlag) String() string {

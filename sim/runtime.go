@@ -21,6 +21,9 @@ const (
 	// Realtime runs the same peers on the time package and real goroutines,
 	// to check the simulation against reality and under the race detector.
 	Realtime
+	// Process runs every peer as a process of its own over real sockets
+	// and disks (package live, not this one: a sim.Cluster refuses it).
+	Process
 )
 
 func (k RuntimeKind) String() string {
@@ -29,6 +32,8 @@ func (k RuntimeKind) String() string {
 		return "virtual"
 	case Realtime:
 		return "real"
+	case Process:
+		return "process"
 	}
 	return fmt.Sprintf("RuntimeKind(%d)", int(k))
 }

@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+
+	"github.com/raftbench/raftbench/live"
 )
 
 // A command's help: what it does, how it is called, and examples; the
@@ -25,6 +27,7 @@ split votes and spurious elections, on a simulated network.`,
 	usage: `  raftbench [flags]                 sweep settings; print statistics; write results, charts and a report
   raftbench replay -seed S [flags]  rerun one trial (seed from trials.csv) and print its timeline
   raftbench report DIR [flags]      rebuild the charts and report of a saved output folder
+  raftbench peer -id I -data DIR    one peer process (started by -runtime process)
   raftbench help [replay|report]    this help, or a command's
   raftbench version                 the version of this build (also -version)`,
 	examples: `  raftbench -interval 50ms..200ms
@@ -65,6 +68,18 @@ other limits for the recommendation, or after an upgrade.`,
 	footer: `Exit status: 0 done, 2 bad input (no such folder, or not a raftbench run), 3 could not write the report.`,
 }
 
+var peerHelp = commandHelp{
+	intro: `raftbench peer runs one Raft peer as a process of its own: gRPC over TCP to
+the other peers, its term and vote synced to a file before any answer that
+depends on them, timers on the wall clock. A driver starts it (raftbench
+-runtime process, or an agent): the peer prints the address it serves on,
+then waits for the driver to configure it; it exits when its standard input
+closes, on SIGTERM, or when the driver shuts it down.`,
+	usage:    `  raftbench peer -id I -data DIR [-listen ADDR]`,
+	examples: `  raftbench peer -id 0 -data /tmp/raftbench/peer-0 -listen 127.0.0.1:7000`,
+	footer:   `Exit status: 0 shut down, 1 failed while running, 2 bad input (flags, a data folder that cannot be used, an address in use).`,
+}
+
 // commands are the subcommands by name, with their help and flags.
 var commands = map[string]struct {
 	help  commandHelp
@@ -73,6 +88,7 @@ var commands = map[string]struct {
 	"raftbench":        {sweepHelp, func() *cli { return sweepFlags("raftbench") }},
 	"raftbench replay": {replayHelp, func() *cli { return replayFlags(new(bool), new(int), new(int)) }},
 	"raftbench report": {reportHelp, reportFlags},
+	"raftbench peer":   {peerHelp, func() *cli { return peerFlags(new(live.PeerOptions)) }},
 }
 
 // printUsage writes the command's help: intro, usage, examples, and every
@@ -114,7 +130,7 @@ func helpOrVersion(args []string, stdout, stderr io.Writer) (code int, ok bool) 
 		}
 		cmd, known := commands[name]
 		if !known || len(args) > 2 {
-			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay or raftbench help report\n", strings.Join(args[1:], " "))
+			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay, raftbench help report or raftbench help peer\n", strings.Join(args[1:], " "))
 			return exitUsage, true
 		}
 		cmd.flags().printUsage(stdout)

@@ -39,6 +39,8 @@ const (
 var (
 	clock       = time.Now
 	writeReport = report.Write
+	// peerStdin is a peer process's link to its driver (nil: none).
+	peerStdin io.Reader
 )
 
 func main() {
@@ -53,6 +55,7 @@ func main() {
 	// event, and the finished ones are written; a second one, as before
 	// NotifyContext, ends the process at once.
 	context.AfterFunc(ctx, stop)
+	peerStdin = os.Stdin
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
 	stop()
 	os.Exit(code)
@@ -69,6 +72,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if len(args) > 0 && args[0] == "report" {
 		return rebuildReport(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "peer" {
+		return runPeer(ctx, args[1:], peerStdin, stdout, stderr)
+	}
 	c := sweepFlags("raftbench")
 	e, code := parseCommandLine(c, args, stdout, stderr)
 	if e == nil {
@@ -83,6 +89,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 		}
 		return exitUsage
 	}
+
+	removePeerData, err := peerProcesses(&e.Options, c.peerData, out)
+	if err != nil {
+		fmt.Fprintf(stderr, "raftbench: %v\n", err)
+		if out != nil {
+			out.remove()
+		}
+		return exitUsage
+	}
+	defer removePeerData()
 
 	header := stdout
 	if c.format != bench.FormatTable {

@@ -27,6 +27,10 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "raftbench replay: the flags describe %d settings; give one value each to -interval, -election-timeout, -nodes, -latency and -loss\n", len(e.Settings))
 		return exitUsage
 	}
+	if e.Options.Runtime == sim.Process {
+		fmt.Fprintln(stderr, "raftbench replay: -runtime process: a trial of real processes cannot be replayed (its timing is the machine's, not the seed's); replay reruns simulated trials")
+		return exitUsage
+	}
 	s, seed := e.Settings[0], e.Options.Seed
 	tracing, err := startTracing(ctx, c, &e.Options, stderr)
 	if err != nil {

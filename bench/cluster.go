@@ -1,0 +1,71 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/raftbench/raftbench/live"
+	"github.com/raftbench/raftbench/sim"
+)
+
+// Cluster is what a scenario drives: a simulated cluster (sim.Cluster, in
+// virtual or real time) or peer processes (live.Cluster). The scenarios are
+// written once against it.
+type Cluster interface {
+	Now() time.Duration
+	RunFor(d time.Duration)
+	RunUntil(d time.Duration, stop func(sim.Event) bool) bool
+	State(i int) (term int, isLeader bool)
+	Leader() (id int, ok bool)
+	Alive(i int) bool
+	Crash(i int) error
+	Restart(i int) error
+	Partition(groups ...[]int) error
+	Heal()
+	Stats() sim.Stats
+	Events() []sim.Event
+	Err() error
+	Cancel()
+	Stop()
+}
+
+// Processes says how a -runtime process run starts its peers.
+type Processes struct {
+	// Command starts one peer: raftbench's executable and "peer" (the
+	// peer's id, address and data directory are added).
+	Command []string
+	// DataRoot is where peers keep their term and vote: each trial's in a
+	// folder of its own, removed when the trial ends. Its disk is the one
+	// whose fsync the trial pays.
+	DataRoot string
+}
+
+// newCluster builds the cluster a trial runs on, and what to do once it is
+// stopped.
+func (t Trial) newCluster(cfg sim.Config) (Cluster, func(), error) {
+	if t.Options.Runtime != sim.Process {
+		c, err := sim.NewCluster(cfg)
+		return c, func() {}, err
+	}
+	p := t.Options.Processes
+	if p == nil || len(p.Command) == 0 {
+		return nil, nil, fmt.Errorf("runtime process: no peer command given")
+	}
+	root := filepath.Join(p.DataRoot, fmt.Sprintf("trial-%d-%d", t.Point, t.Index))
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("runtime process: peers' data: %w", err)
+	}
+	c, err := live.NewCluster(live.Config{
+		Nodes: cfg.Nodes, Seed: cfg.Seed, Raft: cfg.Raft, Network: cfg.Network,
+		LastLog: cfg.LastLog, BootDelays: cfg.BootDelays, Record: cfg.Record, OnEvent: cfg.OnEvent,
+		Launcher: &live.LocalLauncher{Command: p.Command, DataRoot: root},
+	})
+	cleanup := func() { os.RemoveAll(root) }
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return c, cleanup, nil
+}
