@@ -109,6 +109,27 @@ type Options struct {
 	Processes *Processes
 }
 
+// Provenance says where a run's figures come from: "simulated" (the
+// simulator, in virtual or wall-clock time) or "measured" (real peer
+// processes: what the machine did, not a model's prediction).
+func (o Options) Provenance() string {
+	if o.Runtime == sim.Process {
+		return "measured"
+	}
+	return "simulated"
+}
+
+// RuntimeText names the runtime for a reader: where the figures come from.
+func (o Options) RuntimeText() string {
+	switch o.Runtime {
+	case sim.Realtime:
+		return "real time (the simulator on the wall clock)"
+	case sim.Process:
+		return "real peer processes (measured)"
+	}
+	return "virtual time"
+}
+
 // FsyncLabel is the fsync model as the -fsync flag takes it ("0s": instant).
 func (o Options) FsyncLabel() string {
 	if o.Fsync == nil {

@@ -116,5 +116,5 @@ func (f Format) Write(w io.Writer, s *Summary) error {
 	case FormatJSON:
 		return s.WriteJSON(w)
 	}
-	return WriteTable(w, s.Options.Scenario, s.Points)
+	return WriteTable(w, s.Options, s.Points)
 }

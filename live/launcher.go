@@ -61,7 +61,7 @@ func (l *LocalLauncher) DataDir(id int) string {
 // file and exits, so no peer outlives its driver.
 func (l *LocalLauncher) Launch(ctx context.Context, id int) (Process, error) {
 	if len(l.Command) == 0 {
-		return nil, errors.New("live: LocalLauncher has no Command")
+		return nil, fmt.Errorf("%w: live: LocalLauncher has no Command", ErrSetup)
 	}
 	args := append(append([]string(nil), l.Command[1:]...),
 		"-id", strconv.Itoa(id), "-listen", "127.0.0.1:0", "-data", l.DataDir(id))
@@ -77,7 +77,7 @@ func (l *LocalLauncher) Launch(ctx context.Context, id int) (Process, error) {
 	p := &localProcess{cmd: cmd, stdin: stdin, exited: make(chan struct{}), stderr: &tail{max: 20}}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting peer %d: %w", id, err)
+		return nil, fmt.Errorf("%w: starting peer %d (%s): %v", ErrSetup, id, l.Command[0], err)
 	}
 	go func() {
 		p.waitErr = cmd.Wait()
@@ -105,10 +105,10 @@ func (l *LocalLauncher) Launch(ctx context.Context, id int) (Process, error) {
 		p.addr = a
 		return p, nil
 	case <-p.exited:
-		return nil, fmt.Errorf("peer %d exited on start: %s", id, p.Why())
+		return nil, fmt.Errorf("%w: peer %d exited on start: %s", ErrSetup, id, p.Why())
 	case <-t.C:
 		p.Kill()
-		return nil, fmt.Errorf("peer %d did not serve within %v", id, timeout)
+		return nil, fmt.Errorf("%w: peer %d did not serve within %v", ErrSetup, id, timeout)
 	case <-ctx.Done():
 		p.Kill()
 		return nil, ctx.Err()

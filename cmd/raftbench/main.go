@@ -20,6 +20,7 @@ import (
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/fidelity"
 	"github.com/raftbench/raftbench/internal/english"
+	"github.com/raftbench/raftbench/live"
 	"github.com/raftbench/raftbench/report"
 )
 
@@ -135,6 +136,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 		if out != nil && trialsErr == nil {
 			fmt.Fprintf(stderr, "raftbench: the %d trials that finished are in %s\n", out.count, filepath.Join(out.dir, trialsFile))
 		}
+		if errors.Is(err, live.ErrSetup) {
+			return exitUsage // the machine's setup, not Raft, failed: a port, a folder, the peer command
+		}
 		return exitFailed
 	}
 	code = exitOK
@@ -151,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	ref := fidelity.LogCabinTop()
 	if rows := fidelity.CompareRun(ref, e.Settings, e.Options, outcome.Results); len(rows) > 0 {
 		fmt.Fprintln(header)
-		fidelity.WriteTable(header, ref, rows)
+		fidelity.WriteTable(header, ref, rows, e.Options.Provenance())
 	}
 	fmt.Fprintf(header, "%s in %.2fs of wall time\n", english.Count(outcome.Done(), "trial"), wall.Seconds())
 	if out != nil {
@@ -215,8 +219,8 @@ func printHeader(w io.Writer, e *bench.Experiment) {
 	for i, d := range e.Intervals {
 		iv[i] = d.String()
 	}
-	fmt.Fprintf(w, "raftbench: scenario %s, %s, %s in all, seed %d, %s, %s time\n",
-		o.Scenario, english.Count(len(e.Settings), "setting"), english.Count(e.TotalTrials(), "trial"), o.Seed, english.Count(o.Parallel, "worker"), o.Runtime)
+	fmt.Fprintf(w, "raftbench: scenario %s, %s, %s in all, seed %d, %s, %s\n",
+		o.Scenario, english.Count(len(e.Settings), "setting"), english.Count(e.TotalTrials(), "trial"), o.Seed, english.Count(o.Parallel, "worker"), o.RuntimeText())
 	fmt.Fprintf(w, "  heartbeat intervals: %s\n", strings.Join(iv, ", "))
 	fmt.Fprintf(w, "  election timeouts:   %s\n\n", strings.Join(e.Timeouts, ", "))
 }
