@@ -196,6 +196,9 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 	}
 	r.Run = c.Now()
 	r.Total = c.Stats()
+	if u, ok := c.(interface{ ClockUncertainty() time.Duration }); ok {
+		r.ClockUncertainty = u.ClockUncertainty()
+	}
 	c.Stop() // in-flight RPCs end their spans before the trial's does
 	span.finish(c, r)
 	if be != nil {

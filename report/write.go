@@ -164,9 +164,16 @@ func (b *builder) networkParas() []string {
 	if rpcTimeout == 0 {
 		rpcTimeout = sim.DefaultRPCTimeout
 	}
+	fsync := o.FsyncLabel()
+	if o.Runtime == sim.Process {
+		fsync = "the real disk's (each peer writes a file and syncs it)"
+	}
 	paras := []string{
 		fmt.Sprintf("One-way latency: %s. Message loss: %s. Cluster size: %s nodes. Each write of a peer's term and vote (fsync, paid by a candidate before it asks for votes, by a voter before it grants, by a peer adopting a newer term before it answers; the peer does nothing else meanwhile): %s. RPC timeout: %v.",
-			strings.Join(lats, "; "), strings.Join(losses, ", "), strings.Join(nodes, ", "), o.FsyncLabel(), rpcTimeout),
+			strings.Join(lats, "; "), strings.Join(losses, ", "), strings.Join(nodes, ", "), fsync, rpcTimeout),
+	}
+	if o.Runtime == sim.Process {
+		paras = append(paras, b.processPara())
 	}
 	if o.TimerJitter > 0 {
 		paras = append(paras, fmt.Sprintf("Peer timers fire up to %v late, uniformly at random, as operating-system timers do.", o.TimerJitter))
@@ -346,4 +353,22 @@ func raftbenchSource(o bench.Options) string {
 		return "measured on real peer processes on this machine (-runtime process), with the network under \"Network and cluster\" injected on every link"
 	}
 	return "simulated with the model under \"Network and cluster\""
+}
+
+// processPara says how a -runtime process run was made, and how far its
+// timeline can be trusted.
+func (b *builder) processPara() string {
+	var worst time.Duration
+	for _, rs := range b.run.Outcome.Results {
+		for _, r := range rs {
+			worst = max(worst, r.ClockUncertainty)
+		}
+	}
+	text := "Measured, not simulated: every peer ran as a raftbench peer process, talking gRPC over TCP through a proxy per link in the driver (where the latency and loss above were added), syncing its term and vote to a file, on the operating system's timers; a crash is SIGKILL of the leader's process and a restart starts it again on its data folder. "
+	if worst > 0 {
+		text += fmt.Sprintf("Peers ran on agents on other hosts; their clocks were put on the driver's timeline with offsets estimated over the control channel, which leaves two events of different hosts misplaced against each other by up to %.3f ms (the worst trial).", float64(worst)/float64(time.Millisecond))
+	} else {
+		text += "Every peer ran on the driver's host, so every event is stamped by the same clock."
+	}
+	return text
 }

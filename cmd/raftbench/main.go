@@ -76,6 +76,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if len(args) > 0 && args[0] == "peer" {
 		return runPeer(ctx, args[1:], peerStdin, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "agent" {
+		return runAgent(ctx, args[1:], stdout, stderr)
+	}
 	c := sweepFlags("raftbench")
 	e, code := parseCommandLine(c, args, stdout, stderr)
 	if e == nil {
@@ -91,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 		return exitUsage
 	}
 
-	removePeerData, err := peerProcesses(&e.Options, c.peerData, out)
+	removePeerData, err := peerProcesses(&e.Options, c.peerData, c.agents, c.linkHost, out)
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench: %v\n", err)
 		if out != nil {
