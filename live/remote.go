@@ -192,3 +192,23 @@ func (p *remoteProcess) Kill() error {
 	p.cancel()
 	return err
 }
+
+// RemoveAgentData deletes dir (relative to each agent's data root) on every
+// agent: a run's folder once its trials are done.
+func RemoveAgentData(ctx context.Context, agents []string, dir string) error {
+	var errs []error
+	for _, addr := range agents {
+		conn, err := dial(addr)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if _, err := livepb.NewAgentClient(conn).RemoveData(cctx, &livepb.RemoveDataRequest{Dir: dir}); err != nil {
+			errs = append(errs, fmt.Errorf("agent %s: removing %s: %w", addr, dir, err))
+		}
+		cancel()
+		conn.Close()
+	}
+	return errors.Join(errs...)
+}

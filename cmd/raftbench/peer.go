@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/raftbench/raftbench/bench"
@@ -103,5 +104,10 @@ func peerProcesses(o *bench.Options, peerData string, agents []string, linkHost 
 		}
 	}
 	o.Processes = &bench.Processes{Command: cmd, DataRoot: root, Agents: agents, LinkHost: linkHost}
-	return func() { os.RemoveAll(root) }, nil
+	return func() {
+		os.RemoveAll(root)
+		if len(agents) > 0 {
+			live.RemoveAgentData(context.Background(), agents, filepath.Base(root))
+		}
+	}, nil
 }
