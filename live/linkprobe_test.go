@@ -3,8 +3,8 @@ package live
 import (
 	"context"
 	"slices"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/raftbench/raftbench/sim"
 )
