@@ -169,6 +169,62 @@ func (s trialSpans) checkCounts(t *testing.T, nodes int, rpcs sim.Stats) {
 	}
 }
 
+// checkMeasuredCounts checks a default trace of a leader-crash trial
+// without loss against the trial's RPC counters: one client span per call
+// of the measured phase (r.Window) and of the elections after it (r.Quiet:
+// without loss nothing elects between the phase and the window), one round
+// span per n-1 calls, and a handler span per call delivered.
+//
+// Handler spans follow their calls, the phase's counters the clock, so at
+// the phase's two edges they part in known ways. A crash less than the
+// latency after the leader's last round leaves that round's calls in
+// flight: they land in the phase, counted there, from a round that was not
+// recorded. And the new leader's first round may reach the crashed peer at
+// the very instant the phase ends, once the peer has restarted: a recorded
+// call delivered after the phase. It reports which edges the trial has.
+func checkMeasuredCounts(t *testing.T, s trialSpans, r Result, events []sim.Event, nodes int, latency time.Duration) (early, late int) {
+	t.Helper()
+	crashed := -1
+	for _, e := range events {
+		if e.Kind == sim.Fault && e.Fault == "crash" {
+			crashed = e.Peer
+		}
+	}
+	if r.CrashOffset < latency {
+		early = nodes - 1
+	}
+	for _, span := range s.all {
+		if span.Name == "AppendEntries" && attrInt(span, "raft.follower") == crashed {
+			late++
+		}
+	}
+	w, q := r.Window, r.Quiet
+	checks := []struct {
+		name      string
+		got, want int
+	}{
+		{"askVoteFromPeer", s.count["askVoteFromPeer"], w.RequestVote.Sent + q.RequestVote.Sent},
+		{"RequestVote", s.count["RequestVote"], w.RequestVote.Delivered + q.RequestVote.Delivered},
+		{"replicateToPeer", s.count["replicateToPeer"], w.AppendEntries.Sent},
+		{"AppendEntries", s.count["AppendEntries"], w.AppendEntries.Delivered - early + late},
+		{"startElection x (n-1)", s.count["startElection"] * (nodes - 1), s.count["askVoteFromPeer"]},
+		{"startReplication x (n-1)", s.count["startReplication"] * (nodes - 1), s.count["replicateToPeer"]},
+	}
+	for _, c := range checks {
+		if c.got != c.want || c.want == 0 {
+			t.Errorf("seed %d: %s: %d spans; want %d (and more than none)", r.Seed, c.name, c.got, c.want)
+		}
+	}
+	if late > 1 {
+		t.Errorf("seed %d: %d AppendEntries handler spans of the crashed peer %d; want at most the one at its restart", r.Seed, late, crashed)
+	}
+	if want := 4 + s.count["askVoteFromPeer"] + s.count["RequestVote"] + s.count["replicateToPeer"] + s.count["AppendEntries"] +
+		s.count["startElection"] + s.count["startReplication"]; len(s.all) != want {
+		t.Errorf("seed %d: %d spans; want the trial, failover, setup and window and the rounds' %d", r.Seed, len(s.all), want-4)
+	}
+	return early, late
+}
+
 // one returns the only span named name, under the trial.
 func (s trialSpans) one(t *testing.T, name string) tracetest.SpanStub {
 	t.Helper()
@@ -240,7 +296,7 @@ func TestTraceOfLeaderCrashTrial(t *testing.T) {
 	s := collectTrial(t, exp.GetSpans())
 	s.checkTree(t)
 	n := tr.Setting.Nodes
-	s.checkCounts(t, n, r.Window)
+	checkMeasuredCounts(t, s, r, events, n, 5*ms)
 	if s.count["replicateToPeer"] >= r.Total.AppendEntries.Sent/2 {
 		t.Errorf("%d replicateToPeer spans of %d AppendEntries in the trial; most heartbeats are outside the measured phase", s.count["replicateToPeer"], r.Total.AppendEntries.Sent)
 	}
@@ -277,6 +333,36 @@ func TestTraceOfLeaderCrashTrial(t *testing.T) {
 	}
 	if !foundCrash {
 		t.Error("no crash event at the crash time on the trial span")
+	}
+}
+
+// The span counts follow from the counters, trial after trial, edges of
+// the measured phase included.
+func TestSpanCountsFollowTheMeasuredPhase(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	edges := map[string]int{}
+	for seed := range uint64(300) {
+		exp.Reset()
+		tr := Trial{
+			Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
+			Options: Options{Scenario: LeaderCrash, Limit: 10 * time.Second, Quiet: 300 * ms},
+			Seed:    seed, Record: true, Trace: memoryTracing(exp, time.Now()),
+		}
+		r, events, err := RunTrial(tr)
+		if err != nil || !r.Converged() {
+			t.Fatalf("seed %d: %v, %+v", seed, err, r)
+		}
+		s := collectTrial(t, exp.GetSpans())
+		early, late := checkMeasuredCounts(t, s, r, events, tr.Setting.Nodes, 5*ms)
+		if early > 0 {
+			edges["a round in flight at the crash"]++
+		}
+		if late > 0 {
+			edges["a call reaching the restarted peer"]++
+		}
+	}
+	if len(edges) != 2 {
+		t.Errorf("edges seen %v; want both, so that the counts are checked across them", edges)
 	}
 }
 
