@@ -23,7 +23,7 @@ func traceFlags(c *cli) {
 	plain(c, c.fs.BoolVar, &c.traceAll, "trace-all",
 		"with -otlp-endpoint or -trace-file: record every round of a traced trial, the heartbeats of its setup and fault-free window too "+
 			"(by default a trace holds the measured phase, fault to stable leader, in full and the elections after it, and sums up the setup and the window in one span each); "+
-			"a trial traced in full costs about 7x an untraced one, against about 3x by default",
+			"a trial traced in full costs about 7x an untraced one, against about 2.5x by default",
 		"-trace-file trial.otlp.json -trace-all")
 }
 
