@@ -139,8 +139,9 @@ func (o Options) FsyncLabel() string {
 }
 
 // DefaultTraceTrials is how many trials of each setting a traced run
-// records (Options.TraceTrials): a traced trial costs 7-12 times an
-// untraced one, and a few per setting show the pattern.
+// records (Options.TraceTrials): a few per setting show the pattern
+// without flooding a trace viewer. (A traced trial costs about 2.5 times
+// an untraced one, 7 with TraceConfig.All; see BenchmarkTrialTracing.)
 const DefaultTraceTrials = 3
 
 // DefaultOptions are the CLI's defaults (tracing off).

@@ -177,7 +177,7 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 	// A trial is not started until its measured phase begins.
 	r := Result{Point: t.Point, Trial: t.Index, Seed: t.Seed, Outcome: NotStarted,
 		Elected: NotReached, Stable: NotReached, Heal: NotReached, CrashOffset: NotReached}
-	run := runner{t: t, c: c, rng: rng, r: &r}
+	run := runner{t: t, c: c, rng: rng, r: &r, trace: span}
 	switch t.Options.Scenario {
 	case ColdStart:
 		run.coldStart()
@@ -211,10 +211,11 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 }
 
 type runner struct {
-	t   Trial
-	c   Cluster
-	rng *rand.Rand
-	r   *Result
+	t     Trial
+	c     Cluster
+	rng   *rand.Rand
+	r     *Result
+	trace *trialSpan // told where the trial is: what its peers record
 }
 
 // fail records a measured phase that did not converge.
@@ -230,6 +231,7 @@ func (run *runner) notStarted(why string) { run.r.Outcome, run.r.Failure = NotSt
 // injects it returns; in virtual time no time passes in between.
 func (run *runner) measure(w *watch, start time.Duration) bool {
 	before := run.c.Stats()
+	run.trace.measuring(start, before)
 	ok := run.c.RunUntil(run.t.Options.Limit, w.observe)
 	if w.elected {
 		run.r.Elected = w.electedAt - start
@@ -288,6 +290,7 @@ func (run *runner) coldStart() {
 // rounds and under-counts the heartbeat rate: 52.0 instead of 53.3 RPC/s for
 // 4 followers at 75ms in 2s. d is rounded up to whole intervals.
 func (run *runner) quiet(d time.Duration, rejoin bool) {
+	run.trace.measured()
 	if d <= 0 {
 		return
 	}
@@ -309,6 +312,7 @@ func (run *runner) quiet(d time.Duration, rejoin bool) {
 	d = (d + interval - 1) / interval * interval
 	w := newWatch(run.t.Setting.Nodes, term, nil)
 	start, before := run.c.Now(), run.c.Stats()
+	run.trace.window(start)
 	run.c.RunUntil(d, func(e sim.Event) bool { w.observe(e); return false })
 	run.r.QuietElections, _, _ = w.rounds()
 	run.r.QuietLeaderChanges = w.leaders()

@@ -35,13 +35,14 @@ type cli struct {
 	// flag's own error holds only as text.
 	refused *bench.FieldError
 
-	grid    bench.Grid
-	options bench.Options
-	limits  report.Limits
-	tracing traces.Config
-	format  bench.Format
-	preset  string
-	out     string
+	grid     bench.Grid
+	options  bench.Options
+	limits   report.Limits
+	tracing  traces.Config
+	traceAll bool // bench.TraceConfig.All, made when tracing starts
+	format   bench.Format
+	preset   string
+	out      string
 	// peerData, agents and linkHost place a -runtime process run's peers.
 	peerData string
 	agents   bench.Addresses

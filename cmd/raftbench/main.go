@@ -35,10 +35,11 @@ const (
 	exitInterrupted = 130
 )
 
-// Seams for tests: the clock that names the default output folder, and
-// the report step.
+// Seams for tests: the clock that names the default output folder, the
+// sweep (a test makes a trial break: no flag can), and the report step.
 var (
 	clock       = time.Now
+	sweep       = bench.SweepEach
 	writeReport = report.Write
 	// peerStdin is a peer process's link to its driver (nil: none).
 	peerStdin io.Reader
@@ -127,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if out != nil {
 		each = out.add
 	}
-	outcome, err := bench.SweepEach(ctx, e.Settings, e.Options, progress.update, each)
+	outcome, err := sweep(ctx, e.Settings, e.Options, progress.update, each)
 	progress.finish()
 	traceErr := tracing.stop() // reported after the results are safe
 	var trialsErr error

@@ -209,7 +209,7 @@ func TestTracesInJaeger(t *testing.T) {
 	raftbench := filepath.Join(work, "raftbench")
 	run(t, "../..", "go", "build", "-o", raftbench, "./cmd/raftbench")
 
-	const nodes, traced = 5, 2
+	const nodes, traced, latencyMs = 5, 2, 5
 	sweeps := []struct {
 		name string
 		args []string
@@ -220,7 +220,7 @@ func TestTracesInJaeger(t *testing.T) {
 	trials := map[string]trialRow{}
 	for _, s := range sweeps {
 		out := filepath.Join(work, s.name)
-		args := append([]string{"-interval", "75ms", "-election-timeout", "150ms..300ms", "-nodes", fmt.Sprint(nodes),
+		args := append([]string{"-interval", "75ms", "-election-timeout", "150ms..300ms", "-nodes", fmt.Sprint(nodes), "-latency", fmt.Sprintf("%dms", latencyMs),
 			"-trials", "4", "-trace-trials", fmt.Sprint(traced), "-quiet", "300ms", "-out", out}, s.args...)
 		run(t, work, raftbench, args...)
 		for seed, row := range readTrials(t, filepath.Join(out, "trials.csv")) {
@@ -273,15 +273,48 @@ func TestTracesInJaeger(t *testing.T) {
 		if !ok {
 			t.Fatalf("trace %s is of seed %q, which no trials.csv row has", tr.TraceID, seed)
 		}
-		// The span count is what the trial's RPC counters imply: the trial
-		// and its failover, one span per RPC sent and per RPC delivered, one
-		// per election round and per heartbeat round (each sends to every
-		// other peer).
-		rvSent, aeSent := row.int(t, "request_votes"), row.int(t, "append_entries")
-		want := 2 + rvSent + row.int(t, "request_votes_delivered") + aeSent + row.int(t, "append_entries_delivered") +
-			rvSent/(nodes-1) + aeSent/(nodes-1)
-		if len(tr.Spans) != want {
-			t.Errorf("trace of seed %s has %d spans; its trial implies %d", seed, len(tr.Spans), want)
+		// The span count is what the trial's RPC counters imply. A trace
+		// records the measured phase (crash to stable leader) in full and,
+		// after it, election rounds only; the setup and the fault-free
+		// window are one span each. So: the trial, its failover, setup and
+		// window spans; in the measured phase one span per RPC sent and per
+		// RPC delivered, one per election round and per heartbeat round
+		// (each sends to every other peer); the same for the window's
+		// election rounds. With no loss no peer misses two heartbeats, so
+		// nothing else elects (a restarted peer hears the leader long
+		// before its timeout).
+		pRV, pAE, qRV := row.int(t, "phase_request_votes"), row.int(t, "phase_append_entries"), row.int(t, "quiet_request_votes")
+		want := 4 + pRV + row.int(t, "phase_request_votes_delivered") + pAE + row.int(t, "phase_append_entries_delivered") +
+			pRV/(nodes-1) + pAE/(nodes-1) + qRV + row.int(t, "quiet_request_votes_delivered") + qRV/(nodes-1)
+		// Handler spans follow their calls, the counters the clock: a
+		// crash less than the latency after the leader's last round leaves
+		// that round's calls landing in the phase from a round not
+		// recorded; and the new leader's first round can reach the crashed
+		// peer at the very instant the phase ends, when it restarts, from a
+		// recorded call (at most one such span).
+		if row.ms(t, "crash_offset_ms") < latencyMs {
+			want -= nodes - 1
+		}
+		crashed := ""
+		for _, l := range root.Logs {
+			if tag(l.Fields, "event") == "crash" {
+				crashed = tag(l.Fields, "raft.peer")
+			}
+		}
+		late := 0
+		for _, s := range tr.Spans {
+			if s.OperationName == "AppendEntries" && tag(s.Tags, "raft.follower") == crashed {
+				late++
+			}
+		}
+		if crashed == "" || late > 1 {
+			t.Errorf("trace of seed %s: crashed peer %q, %d AppendEntries handler spans of it; want a crash and at most one", seed, crashed, late)
+		}
+		if len(tr.Spans) != want+late {
+			t.Errorf("trace of seed %s has %d spans; its trial implies %d", seed, len(tr.Spans), want+late)
+		}
+		if heartbeats := row.int(t, "append_entries") / (nodes - 1); heartbeats <= pAE/(nodes-1)+2 {
+			t.Errorf("seed %s: %d heartbeat rounds in the trial, %d in its measured phase: the trial is not the one this test is about", seed, heartbeats, pAE/(nodes-1))
 		}
 		// Parent/child links cross services: a handler's parent is the call
 		// that reached it, made by another peer.
@@ -343,7 +376,7 @@ func TestTracesInJaeger(t *testing.T) {
 			t.Errorf("seed %s: leader elected %.3fms after the crash in Jaeger, %.3fms in trials.csv", seed, got, want)
 		}
 	}
-	for _, op := range []string{"failover", "startElection", "askVoteFromPeer", "RequestVote", "startReplication", "replicateToPeer", "AppendEntries"} {
+	for _, op := range []string{"failover", "setup", "fault-free window", "startElection", "askVoteFromPeer", "RequestVote", "startReplication", "replicateToPeer", "AppendEntries"} {
 		if !ops[op] {
 			t.Errorf("no %s spans in Jaeger", op)
 		}
