@@ -78,11 +78,15 @@ func (t Trial) newCluster(cfg sim.Config) (Cluster, func(), error) {
 		}
 		launcher, cleanup = &live.LocalLauncher{Command: p.Command, DataRoot: root}, func() { os.RemoveAll(root) }
 	}
-	c, err := live.NewCluster(live.Config{
+	lc := live.Config{
 		Nodes: cfg.Nodes, Seed: cfg.Seed, Raft: cfg.Raft, Network: cfg.Network,
 		LastLog: cfg.LastLog, BootDelays: cfg.BootDelays, Record: cfg.Record, OnEvent: cfg.OnEvent,
 		Launcher: launcher, LinkHost: p.LinkHost,
-	})
+	}
+	if t.Trace != nil && t.Trace.PeerEndpoint != "" && cfg.Tracing != nil {
+		lc.Trace = &live.Trace{Endpoint: t.Trace.PeerEndpoint, Protocol: t.Trace.PeerProtocol, Parent: cfg.Tracing.Context}
+	}
+	c, err := live.NewCluster(lc)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

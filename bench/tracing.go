@@ -40,6 +40,13 @@ type TraceConfig struct {
 	// spans and most of what tracing costs, and not what a trace is
 	// opened for.
 	All bool
+	// PeerEndpoint and PeerProtocol are where peer processes (-runtime
+	// process) send their spans: an OTLP receiver (-otlp-endpoint), since
+	// they are other processes than the one holding Root and Peer. Empty:
+	// peer processes record nothing and the trial's own spans still are.
+	// Peer processes record every round (All): the gate above lives in
+	// this process.
+	PeerEndpoint, PeerProtocol string
 }
 
 // TraceName names a trial's trace (its root span) by scenario, setting and

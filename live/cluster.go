@@ -12,6 +12,7 @@ import (
 	"github.com/raftbench/raftbench/live/livepb"
 	"github.com/raftbench/raftbench/raft"
 	"github.com/raftbench/raftbench/sim"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc"
 )
 
@@ -31,6 +32,15 @@ type Config struct {
 	// LinkHost is the address the links' proxies listen on: one every
 	// peer's host can reach (empty: 127.0.0.1, for peers on this host).
 	LinkHost string
+	// Trace, if not nil, has every peer send its spans to an OTLP
+	// receiver, under a parent span of the driver's.
+	Trace *Trace
+}
+
+// Trace is where peer processes send their spans.
+type Trace struct {
+	Endpoint, Protocol string          // an OTLP receiver, as traces.Config takes it
+	Parent             context.Context // holds the span the peers' rounds hang from
 }
 
 func (c *Config) validate() error {
@@ -202,6 +212,11 @@ func (c *Cluster) configure(inc *incarnation, delay time.Duration) error {
 	}
 	if len(c.cfg.LastLog) > 0 {
 		cfg.LastLogIndex, cfg.LastLogTerm = int64(c.cfg.LastLog[i].Index), int64(c.cfg.LastLog[i].Term)
+	}
+	if t := c.cfg.Trace; t != nil {
+		carrier := propagation.MapCarrier{}
+		w3c.Inject(t.Parent, carrier)
+		cfg.OtlpEndpoint, cfg.OtlpProtocol, cfg.TraceParent = t.Endpoint, t.Protocol, carrier.Get("traceparent")
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
 	defer cancel()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/raftbench/raftbench/bench"
+	"github.com/raftbench/raftbench/sim"
 	"github.com/raftbench/raftbench/traces"
 )
 
@@ -40,6 +41,13 @@ func startTracing(ctx context.Context, c *cli, o *bench.Options, stderr io.Write
 		return nil, err
 	}
 	o.Trace = &bench.TraceConfig{Root: setup.Root(), Peer: setup.Peer, All: c.traceAll}
+	if o.Runtime == sim.Process {
+		// Peer processes export their own spans; a file is this process's.
+		o.Trace.PeerEndpoint, o.Trace.PeerProtocol = cfg.Endpoint, cfg.Protocol
+		if cfg.Endpoint == "" {
+			fmt.Fprintln(stderr, "raftbench: warning: with -runtime process the peers are other processes and send their spans only to an -otlp-endpoint; -trace-file holds each trial's own spans (setup, failover, fault-free window)")
+		}
+	}
 	return &runTracing{setup: setup, stderr: stderr}, nil
 }
 

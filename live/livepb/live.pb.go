@@ -368,7 +368,9 @@ type PeerConfig struct {
 	OtlpEndpoint string `protobuf:"bytes,11,opt,name=otlp_endpoint,json=otlpEndpoint,proto3" json:"otlp_endpoint,omitempty"`
 	// The W3C traceparent of the span the peer's rounds hang from (a trial's
 	// root span); empty: each round starts a trace of its own.
-	TraceParent   string `protobuf:"bytes,12,opt,name=trace_parent,json=traceParent,proto3" json:"trace_parent,omitempty"`
+	TraceParent string `protobuf:"bytes,12,opt,name=trace_parent,json=traceParent,proto3" json:"trace_parent,omitempty"`
+	// The OTLP transport for otlp_endpoint: grpc (empty) or http.
+	OtlpProtocol  string `protobuf:"bytes,13,opt,name=otlp_protocol,json=otlpProtocol,proto3" json:"otlp_protocol,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -483,6 +485,13 @@ func (x *PeerConfig) GetOtlpEndpoint() string {
 func (x *PeerConfig) GetTraceParent() string {
 	if x != nil {
 		return x.TraceParent
+	}
+	return ""
+}
+
+func (x *PeerConfig) GetOtlpProtocol() string {
+	if x != nil {
+		return x.OtlpProtocol
 	}
 	return ""
 }
@@ -1206,7 +1215,7 @@ const file_live_proto_rawDesc = "" +
 	"\x12AppendEntriesReply\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12\x18\n" +
 	"\asuccess\x18\x02 \x01(\bR\asuccess\"\x0f\n" +
-	"\rEventsRequest\"\x84\x04\n" +
+	"\rEventsRequest\"\xa9\x04\n" +
 	"\n" +
 	"PeerConfig\x12\x1d\n" +
 	"\n" +
@@ -1222,7 +1231,8 @@ const file_live_proto_rawDesc = "" +
 	"\x0estart_delay_ns\x18\n" +
 	" \x01(\x03R\fstartDelayNs\x12#\n" +
 	"\rotlp_endpoint\x18\v \x01(\tR\fotlpEndpoint\x12!\n" +
-	"\ftrace_parent\x18\f \x01(\tR\vtraceParent\"A\n" +
+	"\ftrace_parent\x18\f \x01(\tR\vtraceParent\x12#\n" +
+	"\rotlp_protocol\x18\r \x01(\tR\fotlpProtocol\"A\n" +
 	"\x0eConfigureReply\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12\x1b\n" +
 	"\tvoted_for\x18\x02 \x01(\x05R\bvotedFor\"\x0e\n" +

@@ -424,3 +424,79 @@ func TestTracesInJaeger(t *testing.T) {
 		t.Fatalf("/api/transform made %d traces of %d spans from a file of %d spans; want %d traces", len(converted.Data), outSpans, inFile, traced)
 	}
 }
+
+// TestProcessTracesJoinAcrossProcesses runs peers as processes of their own
+// (-runtime process) and checks that their spans join each trial's trace:
+// a peer's election under the trial's root span (the driver hands the
+// peers its context), and a voter's RequestVote handler, in another
+// process, under the candidate's askVoteFromPeer (the context crosses the
+// wire in gRPC metadata).
+func TestProcessTracesJoinAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs Jaeger")
+	}
+	query, otlpGRPC, _ := startJaeger(t)
+	work := t.TempDir()
+	raftbench := filepath.Join(work, "raftbench")
+	run(t, "../..", "go", "build", "-o", raftbench, "./cmd/raftbench")
+	const trials = 2
+	run(t, work, raftbench, "-runtime", "process", "-interval", "50ms", "-nodes", "3", "-latency", "2ms",
+		"-trials", fmt.Sprint(trials), "-quiet", "300ms", "-out=", "-otlp-endpoint", otlpGRPC)
+
+	var found struct{ Data []apiTrace }
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		getJSON(t, "http://"+query+"/api/traces?service=raftbench&limit=100&lookback=2h", &found)
+		if len(found.Data) >= trials || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if len(found.Data) != trials {
+		t.Fatalf("Jaeger holds %d trial traces; want %d", len(found.Data), trials)
+	}
+	for _, tr := range found.Data {
+		var full struct{ Data []apiTrace }
+		getJSON(t, "http://"+query+"/api/traces/"+tr.TraceID, &full)
+		tr = full.Data[0]
+		byID := map[string]apiSpan{}
+		var root apiSpan
+		for _, s := range tr.Spans {
+			byID[s.SpanID] = s
+			if len(s.References) == 0 {
+				root = s
+			}
+		}
+		service := func(s apiSpan) string { return tr.Processes[s.ProcessID].ServiceName }
+		if service(root) != "raftbench" {
+			t.Fatalf("trace %s: root span %q of service %q; want the driver's", tr.TraceID, root.OperationName, service(root))
+		}
+		elections, handlers := 0, 0
+		for _, s := range tr.Spans {
+			if len(s.References) == 0 {
+				continue
+			}
+			parent, ok := byID[s.References[0].SpanID]
+			switch s.OperationName {
+			case "startElection":
+				if !ok || parent.SpanID != root.SpanID || !strings.HasPrefix(service(s), "raft-peer-") {
+					t.Errorf("trace %s: startElection of %s hangs from %q; want the trial's root", tr.TraceID, service(s), parent.OperationName)
+				}
+				elections++
+			case "RequestVote":
+				if !ok {
+					continue // its candidate was the crashed leader, whose last spans died with it
+				}
+				if parent.OperationName != "askVoteFromPeer" || service(parent) == service(s) {
+					t.Errorf("trace %s: RequestVote in %s under %q of %s; want a candidate's askVoteFromPeer in another process", tr.TraceID, service(s), parent.OperationName, service(parent))
+				}
+				handlers++
+			}
+		}
+		// The failover's election at least: a candidate, and a voter that
+		// answered it (the survivors are two).
+		if elections == 0 || handlers == 0 {
+			t.Errorf("trace %s: %d startElection and %d RequestVote spans under their callers; want both", tr.TraceID, elections, handlers)
+		}
+	}
+}
