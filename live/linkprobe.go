@@ -67,3 +67,39 @@ func MeasureLink(ctx context.Context, latency sim.Latency, n int) ([]time.Durati
 	}
 	return samples, nil
 }
+
+// MeasureHeartbeats runs cfg's cluster without faults for d and returns
+// the one-way time of every heartbeat: from the leader's round to a
+// follower's accepting it, both stamped by the peers. It is what a message
+// pays in a run of that many peer processes on this machine — the peers,
+// the driver and its proxies competing for the same cores add to the
+// isolated link MeasureLink sees — so the simulator fed these samples
+// models the run's links as they were.
+func MeasureHeartbeats(cfg Config, d time.Duration) ([]time.Duration, error) {
+	rounds := map[[2]int]time.Duration{} // (leader, term) -> its latest round
+	var samples []time.Duration
+	cfg.Record = false
+	cfg.OnEvent = func(e sim.Event) {
+		switch e.Kind {
+		case sim.HeartbeatRound:
+			rounds[[2]int{e.Peer, e.Term}] = e.At
+		case sim.Heartbeat:
+			if at, ok := rounds[[2]int{e.Other, e.Term}]; ok && e.At >= at {
+				samples = append(samples, e.At-at)
+			}
+		}
+	}
+	c, err := NewCluster(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Stop()
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	c.RunFor(d)
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	return samples, nil
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftbench/raftbench/raft"
 	"github.com/raftbench/raftbench/sim"
 )
 
@@ -31,5 +32,25 @@ func TestMeasureLinkPaysTheInjectedLatencyAndTheHops(t *testing.T) {
 	}
 	if w < 3*ms || w > 3*ms+b+ms {
 		t.Errorf("median one-way time with 3ms injected %v; want 3ms plus the bare link's %v, within 1ms", w, b)
+	}
+}
+
+func TestMeasureHeartbeatsInARunningCluster(t *testing.T) {
+	samples, err := MeasureHeartbeats(Config{
+		Nodes: 3, Seed: 3, Launcher: testLauncher(t),
+		Raft:    raft.Config{HeartbeatInterval: 20 * ms, ElectionTimeoutMin: 100 * ms, ElectionTimeoutMax: 200 * ms},
+		Network: sim.Network{Latency: sim.Constant{D: 2 * ms}},
+	}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A leader within the first ~300ms, then 2 followers x 1 round per 20ms.
+	if len(samples) < 40 {
+		t.Fatalf("%d heartbeats measured in 1s; want at least 40", len(samples))
+	}
+	s := slices.Clone(samples)
+	slices.Sort(s)
+	if med := s[len(s)/2]; med < 2*ms || med > 12*ms {
+		t.Errorf("median heartbeat one-way time %v with 2ms injected; want 2ms and a little more", med)
 	}
 }
