@@ -25,6 +25,9 @@ var Quantiles = []float64{0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99}
 
 // Line is one measured distribution of downtime after a leader crash.
 type Line struct {
+	// Interval is the heartbeat interval; zero: half the minimum timeout,
+	// the paper's rule.
+	Interval               time.Duration
 	TimeoutMin, TimeoutMax time.Duration
 	Trials                 int
 	Ms                     []float64 // at each of Quantiles
@@ -33,7 +36,19 @@ type Line struct {
 
 // Label names the line as the paper does ("150-155ms").
 func (l Line) Label() string {
-	return fmt.Sprintf("%d-%dms", l.TimeoutMin.Milliseconds(), l.TimeoutMax.Milliseconds())
+	label := fmt.Sprintf("%d-%dms", l.TimeoutMin.Milliseconds(), l.TimeoutMax.Milliseconds())
+	if l.Interval != 0 {
+		label = fmt.Sprintf("%v, %s", l.Interval, label)
+	}
+	return label
+}
+
+// interval is the line's heartbeat interval.
+func (l Line) interval() time.Duration {
+	if l.Interval == 0 {
+		return l.TimeoutMin / 2
+	}
+	return l.Interval
 }
 
 // Randomness is the width of the line's election-timeout range.
@@ -47,6 +62,10 @@ type Reference struct {
 	// it fixes the same.
 	Nodes, Eligible int
 	Lines           []Line
+	// Simulated marks a reference that is itself a raftbench simulation
+	// (raftbench compare of two simulated runs); a published or process
+	// measurement leaves it false.
+	Simulated bool
 }
 
 //go:embed logcabin-fig16-top.txt
@@ -109,14 +128,14 @@ func parseLines(text string) ([]Line, error) {
 }
 
 // Match finds the reference line a simulated setting reproduces: the same
-// experiment (leader crash, cluster size, stale peers, no loss, heartbeat
-// at half the minimum timeout) and the same timeout range.
+// experiment (leader crash, cluster size, stale peers, no loss), the same
+// heartbeat interval and the same timeout range.
 func (r Reference) Match(s bench.Setting, o bench.Options) (Line, bool) {
-	if o.Scenario != bench.LeaderCrash || s.Nodes != r.Nodes || o.Eligible != r.Eligible || s.Loss != 0 || s.Interval != s.TimeoutMin/2 {
+	if o.Scenario != bench.LeaderCrash || s.Nodes != r.Nodes || o.Eligible != r.Eligible || s.Loss != 0 {
 		return Line{}, false
 	}
 	for _, l := range r.Lines {
-		if l.TimeoutMin == s.TimeoutMin && l.TimeoutMax == s.TimeoutMax {
+		if l.TimeoutMin == s.TimeoutMin && l.TimeoutMax == s.TimeoutMax && l.interval() == s.Interval {
 			return l, true
 		}
 	}

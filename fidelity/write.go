@@ -16,7 +16,11 @@ func WriteTable(w io.Writer, ref Reference, rows []Row, provenance string) error
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Against %s (measured; raftbench %s), downtime in ms:\n", ref.Name, provenance)
+	refProvenance := "measured"
+	if ref.Simulated {
+		refProvenance = "simulated"
+	}
+	fmt.Fprintf(&b, "Against %s (%s; raftbench %s), downtime in ms:\n", ref.Name, refProvenance, provenance)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(Header(ref), "\t")+"\t")
 	for _, r := range rows {

@@ -329,3 +329,21 @@ func allIndices(n int) []int {
 	}
 	return idx
 }
+
+// MeasuredFrom draws a whole measured sample (ms; +Inf for trials that
+// never converged) as a Measured line through its percentiles, for a
+// measured run set beside a simulated one.
+func MeasuredFrom(point int, name string, ms []float64) Measured {
+	m := Measured{Point: point, Name: name}
+	for p := 1; p <= 99; p++ {
+		m.Levels = append(m.Levels, float64(p)/100)
+	}
+	for _, v := range stats.Quantiles(ms, m.Levels...) {
+		m.Ms = append(m.Ms, v)
+	}
+	// A line cannot reach a trial that never converged: stop before it.
+	for len(m.Ms) > 0 && math.IsInf(m.Ms[len(m.Ms)-1], 1) {
+		m.Ms, m.Levels = m.Ms[:len(m.Ms)-1], m.Levels[:len(m.Levels)-1]
+	}
+	return m
+}

@@ -30,6 +30,7 @@ measured on real peer processes over real sockets and disks (-runtime process).`
   raftbench report DIR [flags]      rebuild the charts and report of a saved output folder
   raftbench peer -id I -data DIR    one peer process (started by -runtime process)
   raftbench agent [flags]           start peers on this host for a driver on another
+  raftbench compare MEASURED SIM    two runs' downtimes side by side (real processes against the simulator)
   raftbench help [replay|report]    this help, or a command's
   raftbench version                 the version of this build (also -version)`,
 	examples: `  raftbench -interval 50ms..200ms
@@ -94,16 +95,30 @@ started; a peer also dies when the driver that asked for it goes away.`,
 	footer: `Exit status: 0 stopped, 1 failed while serving, 2 bad input (flags, an address in use, a data folder that cannot be written).`,
 }
 
+var compareHelp = commandHelp{
+	intro: `raftbench compare sets two leader-crash runs side by side, setting by setting
+(the same interval, timeouts and nodes): the downtime quantiles of the first
+(typically real peer processes, -runtime process), those of the second
+(typically the simulator fed what raftbench probe measured), each quantile's
+error, and whether it meets the calibration target; and draws both as CDFs on
+one chart.`,
+	usage: `  raftbench compare MEASURED SIMULATED [-out DIR]`,
+	examples: `  raftbench compare raftbench-out/real raftbench-out/sim
+  raftbench compare runs/real runs/sim -out docs/real-vs-sim`,
+	footer: `Exit status: 0 done, 2 bad input (a folder that is not a run, no matching setting), 3 could not write the chart or table.`,
+}
+
 // commands are the subcommands by name, with their help and flags.
 var commands = map[string]struct {
 	help  commandHelp
 	flags func() *cli
 }{
-	"raftbench":        {sweepHelp, func() *cli { return sweepFlags("raftbench") }},
-	"raftbench replay": {replayHelp, func() *cli { return replayFlags(new(bool), new(int), new(int)) }},
-	"raftbench report": {reportHelp, reportFlags},
-	"raftbench peer":   {peerHelp, func() *cli { return peerFlags(new(live.PeerOptions)) }},
-	"raftbench agent":  {agentHelp, func() *cli { return agentFlags(new(live.AgentOptions)) }},
+	"raftbench":         {sweepHelp, func() *cli { return sweepFlags("raftbench") }},
+	"raftbench replay":  {replayHelp, func() *cli { return replayFlags(new(bool), new(int), new(int)) }},
+	"raftbench report":  {reportHelp, reportFlags},
+	"raftbench peer":    {peerHelp, func() *cli { return peerFlags(new(live.PeerOptions)) }},
+	"raftbench agent":   {agentHelp, func() *cli { return agentFlags(new(live.AgentOptions)) }},
+	"raftbench compare": {compareHelp, func() *cli { return compareFlags(new(string)) }},
 }
 
 // printUsage writes the command's help: intro, usage, examples, and every

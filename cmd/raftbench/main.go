@@ -77,6 +77,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if len(args) > 0 && args[0] == "peer" {
 		return runPeer(ctx, args[1:], peerStdin, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "compare" {
+		return compare(args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "agent" {
 		return runAgent(ctx, args[1:], stdout, stderr)
 	}

@@ -205,3 +205,44 @@ func TestPeerAndAgentBadInputExit2WithOneLine(t *testing.T) {
 		t.Errorf("bad input made an output folder")
 	}
 }
+
+func TestCompareTwoRuns(t *testing.T) {
+	t.Chdir(t.TempDir())
+	common := []string{"-interval", "50ms,100ms", "-nodes", "5", "-trials", "300", "-quiet", "0"}
+	if code, _, stderr := runCLI(t, append(common, "-seed", "1", "-out", "a")...); code != exitOK {
+		t.Fatalf("first run: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, append(common, "-seed", "2", "-latency", "20ms", "-out", "b")...); code != exitOK {
+		t.Fatalf("second run: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runCLI(t, "compare", "a", "b", "-out", "cmp")
+	if code != exitOK {
+		t.Fatalf("compare: exit %d: %s", code, stderr)
+	}
+	// Two settings matched; 20ms links make the second run's elections
+	// about 30ms slower, so its median is far above the first's.
+	for _, want := range []string{"50ms, 100-200ms 300 / 300", "100ms, 200-400ms 300 / 300"} {
+		if !strings.Contains(strings.Join(strings.Fields(stdout), " "), want) {
+			t.Errorf("compare output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stdout, "(+") || !strings.Contains(stdout, " no ") {
+		t.Errorf("a run 30ms slower is not shown slower and failing its target:\n%s", stdout)
+	}
+	for _, f := range []string{"compare-cdf.png", "compare-cdf.svg", "compare.md"} {
+		if st, err := os.Stat(filepath.Join("cmp", f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	// Same seed and model: every quantile equal, target met.
+	runCLI(t, append(common, "-seed", "1", "-out", "c")...)
+	_, same, _ := runCLI(t, "compare", "a", "c", "-out", "cmp2")
+	if strings.Count(same, " yes") != 2 || strings.Count(same, "(+0%)") != 12 {
+		t.Errorf("a run compared with its own rerun is not equal on every quantile:\n%s", same)
+	}
+	for _, args := range [][]string{{"compare", "a"}, {"compare", "a", "nosuch"}, {"compare", "a", "b", "-bogus"}} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2, one line", args, code, stderr)
+		}
+	}
+}
