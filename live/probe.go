@@ -61,15 +61,18 @@ func (o ProbeOptions) pause(ctx context.Context) error {
 // buffers, neither of which is what a running peer pays per save or RPC.
 const probeWarmup = 3
 
-// MeasureFsync times o.Samples saves of a term and vote through
-// FilePersister, the write and fsync a peer pays, in a new folder inside
-// dir that it removes afterwards. The saves go to dir's disk and file
-// system, so measure the folder peers will keep their data in. An error
-// says why dir cannot be used (missing, read-only, not a folder).
-func MeasureFsync(ctx context.Context, dir string, o ProbeOptions) ([]time.Duration, error) {
-	if err := o.validate(); err != nil {
-		return nil, err
-	}
+// FsyncProbe measures what a save of a peer's term and vote costs on one
+// folder's disk: the write and fsync FilePersister does, in a new folder of
+// its own inside the one measured, removed by Close. Open it first to learn
+// at once whether the folder can be used, before a long measurement.
+type FsyncProbe struct {
+	dir, sub string
+	p        *FilePersister
+}
+
+// OpenFsyncProbe readies a probe of dir's disk. Its error says why dir
+// cannot be used: missing, not a folder, or not writable.
+func OpenFsyncProbe(dir string) (*FsyncProbe, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return nil, err
@@ -81,12 +84,25 @@ func MeasureFsync(ctx context.Context, dir string, o ProbeOptions) ([]time.Durat
 	if err != nil {
 		return nil, fmt.Errorf("cannot write in %s: %w", dir, err)
 	}
-	defer os.RemoveAll(sub)
 	p, err := OpenFilePersister(sub)
 	if err != nil {
+		os.RemoveAll(sub)
 		return nil, err
 	}
-	defer p.Close()
+	return &FsyncProbe{dir: dir, sub: sub, p: p}, nil
+}
+
+// Close removes the probe's folder.
+func (f *FsyncProbe) Close() error {
+	f.p.Close()
+	return os.RemoveAll(f.sub)
+}
+
+// Measure times o.Samples saves.
+func (f *FsyncProbe) Measure(ctx context.Context, o ProbeOptions) ([]time.Duration, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
 	samples := make([]time.Duration, 0, o.Samples)
 	for i := range probeWarmup + o.Samples {
 		if i > 0 {
@@ -98,8 +114,8 @@ func MeasureFsync(ctx context.Context, dir string, o ProbeOptions) ([]time.Durat
 		// so no layer can skip the write as a no-op.
 		state := raft.EncodeState(i+1, i%5)
 		start := time.Now()
-		if err := save(p, state); err != nil {
-			return nil, fmt.Errorf("saving in %s: %v", dir, err)
+		if err := save(f.p, state); err != nil {
+			return nil, fmt.Errorf("saving in %s: %v", f.dir, err)
 		}
 		d := time.Since(start)
 		if i >= probeWarmup {
@@ -110,6 +126,20 @@ func MeasureFsync(ctx context.Context, dir string, o ProbeOptions) ([]time.Durat
 		}
 	}
 	return samples, nil
+}
+
+// MeasureFsync times o.Samples saves on dir's disk (OpenFsyncProbe,
+// Measure, Close).
+func MeasureFsync(ctx context.Context, dir string, o ProbeOptions) ([]time.Duration, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	f, err := OpenFsyncProbe(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Measure(ctx, o)
 }
 
 // save is p.Save with its panic (the peer's answer to a failed write, as
