@@ -17,6 +17,9 @@ type Fit struct {
 	// draws and the samples: the largest gap between their cumulative
 	// shares at any delay, 0 (the same distribution) to 1 (disjoint).
 	Distance float64
+	// P50, P90 and P99 are the model's quantiles, from its draws, to set
+	// beside the samples' own.
+	P50, P90, P99 time.Duration
 }
 
 // fitDraws is how many delays a fitted model draws to be compared with the
@@ -48,7 +51,9 @@ func FitModels(samples []time.Duration, seed uint64) []Fit {
 	r := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	fits := make([]Fit, len(models))
 	for i, m := range models {
-		fits[i] = Fit{Model: m, Distance: ksDistance(sorted, draw(m, fitDraws, r))}
+		d := draw(m, fitDraws, r)
+		fits[i] = Fit{Model: m, Distance: ksDistance(sorted, d),
+			P50: quantileSorted(d, 0.5), P90: quantileSorted(d, 0.9), P99: quantileSorted(d, 0.99)}
 	}
 	slices.SortStableFunc(fits, func(a, b Fit) int { return cmp.Compare(a.Distance, b.Distance) })
 	return fits
@@ -77,6 +82,13 @@ func draw(m Latency, n int, r *rand.Rand) []time.Duration {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// quantileSorted is the smallest of sorted whose cumulative share reaches
+// p, as raftbench's statistics take quantiles (bench/stats).
+func quantileSorted(sorted []time.Duration, p float64) time.Duration {
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[max(i, 0)]
 }
 
 // ksDistance is the two-sample Kolmogorov-Smirnov statistic of two sorted

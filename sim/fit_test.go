@@ -99,3 +99,36 @@ func TestRoundSig(t *testing.T) {
 		}
 	}
 }
+
+func TestFitQuantilesAreTheModelsOwn(t *testing.T) {
+	// A constant-looking sample: every model's quantiles sit on it.
+	samples := []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}
+	for _, f := range FitModels(samples, 1) {
+		if f.P50 != time.Millisecond || f.P99 != time.Millisecond || f.Distance != 0 {
+			t.Errorf("%v: p50 %v, p99 %v, distance %v; want 1ms, 1ms, 0", f.Model, f.P50, f.P99, f.Distance)
+		}
+	}
+	// Uniform 5..15ms: the quantiles of the normal fitted to it are near
+	// the normal's, mean + 0, 1.28 and 2.33 standard deviations (its
+	// truncation at zero, 3.5 deviations below, moves them by nothing
+	// measurable).
+	var u []time.Duration
+	for i := range 1001 {
+		u = append(u, 5*time.Millisecond+time.Duration(i)*10*time.Microsecond)
+	}
+	for _, f := range FitModels(u, 1) {
+		n, ok := f.Model.(Normal)
+		if !ok {
+			continue
+		}
+		mean, sd := float64(n.Mean), float64(n.StdDev)
+		for _, q := range []struct {
+			got time.Duration
+			z   float64
+		}{{f.P50, 0}, {f.P90, 1.2816}, {f.P99, 2.3263}} {
+			if want := mean + q.z*sd; math.Abs(float64(q.got)-want) > 0.05*sd {
+				t.Errorf("%v: quantile %v; want %v", n, q.got, time.Duration(want))
+			}
+		}
+	}
+}
