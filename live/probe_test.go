@@ -132,10 +132,10 @@ func TestMeasureRTTOverLoopback(t *testing.T) {
 		t.Fatalf("%d samples; want 20", len(samples))
 	}
 	checkProgress(t, *seen, 20)
-	// The gap separates the calls (warm-up included) but is not part of
-	// any: a loopback round trip takes tens or hundreds of microseconds,
-	// and a median as long as the gap means the pause was timed too.
-	if took, least := time.Since(start), time.Duration(probeWarmup+20-1)*gap; took < least {
+	// The gap comes before every kept call but is not part of any: a
+	// loopback round trip takes tens or hundreds of microseconds, and a
+	// median as long as the gap means the pause was timed too.
+	if took, least := time.Since(start), 20*gap; took < least {
 		t.Errorf("took %v; want at least %v of gaps", took, least)
 	}
 	for i, d := range samples {
@@ -149,18 +149,27 @@ func TestMeasureRTTOverLoopback(t *testing.T) {
 	}
 }
 
-// The loopback probe runs a real peer process and kills it afterwards.
-func TestMeasureLoopbackRTTStartsAndEndsAPeer(t *testing.T) {
+// The loopback probe runs a real peer process and kills it when closed.
+func TestLoopbackRTTProbeStartsAndEndsAPeer(t *testing.T) {
 	l := &recordingLauncher{Launcher: testLauncher(t)}
-	samples, addr, err := MeasureLoopbackRTT(context.Background(), l, ProbeOptions{Samples: 10, Gap: time.Millisecond})
+	p, err := OpenLoopbackRTTProbe(context.Background(), l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(samples) != 10 || !strings.HasPrefix(addr, "127.0.0.1:") {
-		t.Errorf("%d samples from %q; want 10 from 127.0.0.1", len(samples), addr)
+	samples, err := p.Measure(context.Background(), ProbeOptions{Samples: 10, Gap: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if l.proc == nil {
-		t.Fatal("no peer was launched")
+	if len(samples) != 10 || !strings.HasPrefix(p.Addr(), "127.0.0.1:") || l.proc == nil || p.Addr() != l.proc.Addr() {
+		t.Fatalf("%d samples from %q; want 10 from the peer launched on 127.0.0.1", len(samples), p.Addr())
+	}
+	select {
+	case <-l.proc.Exited():
+		t.Fatal("the peer process ended before the probe was closed")
+	default:
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case <-l.proc.Exited():

@@ -28,7 +28,8 @@ split votes and spurious elections, on a simulated network.`,
   raftbench replay -seed S [flags]  rerun one trial (seed from trials.csv) and print its timeline
   raftbench report DIR [flags]      rebuild the charts and report of a saved output folder
   raftbench peer -id I -data DIR    one peer process (started by -runtime process)
-  raftbench help [replay|report]    this help, or a command's
+  raftbench probe [flags]           measure this machine's round trips and fsync, as simulator flags
+  raftbench help [replay|report|probe]  this help, or a command's
   raftbench version                 the version of this build (also -version)`,
 	examples: `  raftbench -interval 50ms..200ms
   raftbench -interval 50ms..200ms -election-timeout 150ms..300ms,300ms..600ms -trials 1000
@@ -80,6 +81,30 @@ closes, on SIGTERM, or when the driver shuts it down.`,
 	footer:   `Exit status: 0 shut down, 1 failed while running, 2 bad input (flags, a data folder that cannot be used, an address in use).`,
 }
 
+var probeHelp = commandHelp{
+	intro: `raftbench probe measures what a Raft peer pays on this machine: the round trip
+of a gRPC call to a raftbench peer (one it starts on loopback, or -target) and
+the time a save of term and vote takes on a folder's disk (a write and fsync,
+as a peer does). It prints their quantiles and the simulator flags that
+reproduce them: the measured samples themselves (-latency empirical:FILE,
+-fsync empirical:FILE, files it writes in -out) and the closest parametric
+models, so thousands of failovers on this machine's network and disk can be
+simulated in seconds.`,
+	usage: `  raftbench probe [flags]`,
+	examples: `  raftbench probe -data /var/lib/raftbench
+  raftbench probe -data /mnt/ssd -samples 2000 -out probes/db1
+  raftbench probe -target 10.0.0.2:7000 -gap 50ms
+  raftbench -interval 50ms..200ms -latency empirical:raftbench-probe/latency.json -fsync empirical:raftbench-probe/fsync.json`,
+	footer: `Output: the one-way latency (half of each round trip) and the fsync, in ms, on
+standard output; progress on standard error; in -out, latency.json and
+fsync.json (format raftbench-samples/v1: what was measured, the unit, the
+samples, and when, where and how), written only once both measurements
+finish.
+Exit status: 0 done, 1 a measurement failed part way, 2 bad input (flags, a
+-data or -out folder that cannot be used, a -target nobody answers at), 3
+could not write the files, 130 interrupted (nothing written).`,
+}
+
 // commands are the subcommands by name, with their help and flags.
 var commands = map[string]struct {
 	help  commandHelp
@@ -89,6 +114,7 @@ var commands = map[string]struct {
 	"raftbench replay": {replayHelp, func() *cli { return replayFlags(new(bool), new(int), new(int)) }},
 	"raftbench report": {reportHelp, reportFlags},
 	"raftbench peer":   {peerHelp, func() *cli { return peerFlags(new(live.PeerOptions)) }},
+	"raftbench probe":  {probeHelp, func() *cli { return probeFlags(new(probeSettings)) }},
 }
 
 // printUsage writes the command's help: intro, usage, examples, and every
@@ -130,7 +156,7 @@ func helpOrVersion(args []string, stdout, stderr io.Writer) (code int, ok bool) 
 		}
 		cmd, known := commands[name]
 		if !known || len(args) > 2 {
-			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay, raftbench help report or raftbench help peer\n", strings.Join(args[1:], " "))
+			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay, raftbench help report, raftbench help peer or raftbench help probe\n", strings.Join(args[1:], " "))
 			return exitUsage, true
 		}
 		cmd.flags().printUsage(stdout)

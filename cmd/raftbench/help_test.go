@@ -24,6 +24,8 @@ func TestEachCommandHasItsOwnHelp(t *testing.T) {
 		{[]string{"help", "replay"}, "raftbench replay", []string{"trials"}},
 		{[]string{"report", "-h"}, "raftbench report", []string{"interval", "seed", "trials"}},
 		{[]string{"help", "report"}, "raftbench report", []string{"interval"}},
+		{[]string{"probe", "-h"}, "raftbench probe", []string{"interval", "trials", "id", "listen", "latency", "fsync"}},
+		{[]string{"help", "probe"}, "raftbench probe", []string{"seed"}},
 	}
 	for _, tc := range cases {
 		code, stdout, stderr := runCLI(t, tc.args...)

@@ -75,6 +75,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if len(args) > 0 && args[0] == "peer" {
 		return runPeer(ctx, args[1:], peerStdin, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "probe" {
+		return runProbe(ctx, args[1:], stdout, stderr, interactive)
+	}
 	c := sweepFlags("raftbench")
 	e, code := parseCommandLine(c, args, stdout, stderr)
 	if e == nil {

@@ -16,15 +16,20 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 type progress struct{ bar *progressbar.ProgressBar }
 
 func newProgress(w io.Writer, interactive bool, total int) *progress {
+	return newCounter(w, interactive, total, "trials")
+}
+
+// newCounter is a progress bar of total things named by unit.
+func newCounter(w io.Writer, interactive bool, total int, unit string) *progress {
 	if !interactive {
 		return &progress{}
 	}
 	return &progress{bar: progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("trials"),
+		progressbar.OptionSetDescription(unit),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("trials"),
+		progressbar.OptionSetItsString(unit),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 	)}
