@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"math"
 	"net"
 	"os"
@@ -13,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftbench/raftbench/live"
+	"github.com/raftbench/raftbench/live/livepb"
 	"github.com/raftbench/raftbench/sim"
+	"google.golang.org/grpc"
 )
 
 // probeCLI runs raftbench probe; its loopback peer is this test binary
@@ -175,6 +180,86 @@ func TestProbeEndToEnd(t *testing.T) {
 	args = append(strings.Fields(example), "-trials", "2", "-quiet", "0", "-out=")
 	if code, _, e := runCLI(t, args...); code != exitOK {
 		t.Errorf("the example %v: exit %d: %s", args, code, e)
+	}
+}
+
+// startPeer runs a raftbench peer in the test process and returns its
+// address, as an agent or a peer on another host would serve -target.
+func startPeer(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- live.RunPeer(ctx, live.PeerOptions{Listen: "127.0.0.1:0", DataDir: t.TempDir()}, w) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("peer: %v", err)
+		}
+	})
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, r)
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), live.ListeningPrefix)
+	if !ok {
+		t.Fatalf("peer said %q", line)
+	}
+	return addr
+}
+
+func TestProbeTarget(t *testing.T) {
+	addr := startPeer(t)
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := probeCLI(t, "-target", addr, "-samples", "10", "-gap", "0", "-data", t.TempDir(), "-out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "10 round trips to the raftbench peer or agent at "+addr) {
+		t.Errorf("stdout does not name the target:\n%s", stdout)
+	}
+	f, samples := readSamples(t, filepath.Join(out, "latency.json"))
+	if f.Measured.Target != addr || len(samples) != 10 {
+		t.Errorf("latency.json: target %q, %d samples; want %s and 10", f.Measured.Target, len(samples), addr)
+	}
+}
+
+// slowClock answers Clock after a known delay, so a round trip's length is
+// known from outside the code under test.
+type slowClock struct {
+	livepb.UnimplementedControlServer
+	delay time.Duration
+}
+
+func (s slowClock) Clock(context.Context, *livepb.ClockRequest) (*livepb.ClockReply, error) {
+	time.Sleep(s.delay)
+	return &livepb.ClockReply{UnixNano: time.Now().UnixNano()}, nil
+}
+
+// The latency file holds one-way delays: half of each round trip.
+func TestProbeHalvesRoundTrips(t *testing.T) {
+	const delay = 20 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	livepb.RegisterControlServer(srv, slowClock{delay: delay})
+	go srv.Serve(ln)
+	defer srv.Stop()
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := probeCLI(t, "-target", ln.Addr().String(), "-samples", "5", "-gap", "0", "-data", t.TempDir(), "-out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, samples := readSamples(t, filepath.Join(out, "latency.json"))
+	for _, d := range samples {
+		// A round trip is the delay and a loopback call's cost, well
+		// under 10ms more even under the race detector.
+		if d < delay/2 || d >= delay/2+5*time.Millisecond {
+			t.Errorf("one-way sample %v; want half of a %v round trip", d, delay)
+		}
 	}
 }
 
