@@ -29,7 +29,7 @@ split votes and spurious elections, on a simulated network.`,
   raftbench report DIR [flags]      rebuild the charts and report of a saved output folder
   raftbench peer -id I -data DIR    one peer process (started by -runtime process)
   raftbench probe [flags]           measure this machine's round trips and fsync, as simulator flags
-  raftbench help [replay|report|probe]  this help, or a command's
+  raftbench help [command]          this help, or a command's (replay, report, peer, probe)
   raftbench version                 the version of this build (also -version)`,
 	examples: `  raftbench -interval 50ms..200ms
   raftbench -interval 50ms..200ms -election-timeout 150ms..300ms,300ms..600ms -trials 1000
