@@ -37,8 +37,11 @@ func BenchmarkSweep(b *testing.B) {
 }
 
 // BenchmarkTrialTracing shows what tracing costs a leader-crash trial:
-// off (the default), through OpenTelemetry's no-op tracer, and recording
-// every span with the SDK and writing it to a -trace-file, as the CLI does.
+// off (the default), through OpenTelemetry's no-op tracer, with the SDK
+// writing a -trace-file as the CLI does (sdk: the measured phase in full,
+// elections after it, the setup and the fault-free window one span each),
+// and the same recording every round (sdk-all: -trace-all). The README's
+// Performance section gives the figures.
 func BenchmarkTrialTracing(b *testing.B) {
 	tr := Trial{
 		Setting: Setting{Interval: 75 * ms, TimeoutMin: 150 * ms, TimeoutMax: 300 * ms, Nodes: 5, Latency: sim.Constant{D: 5 * ms}},
@@ -54,6 +57,7 @@ func BenchmarkTrialTracing(b *testing.B) {
 			return &TraceConfig{Root: noopTracer, Peer: func(int) trace.Tracer { return noopTracer }, Epoch: time.Now()}
 		}},
 		{"sdk", func() *TraceConfig { return fileTracing(b) }},
+		{"sdk-all", func() *TraceConfig { c := fileTracing(b); c.All = true; return c }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			tr.Trace = c.trace()

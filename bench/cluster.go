@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 
@@ -40,6 +42,13 @@ type Processes struct {
 	// folder of its own, removed when the trial ends. Its disk is the one
 	// whose fsync the trial pays.
 	DataRoot string
+	// Agents, if any, run the peers instead (raftbench agent, host:port
+	// each; peer i on agent i mod len): DataRoot's last element then names
+	// the run's folder under each agent's own data root.
+	Agents []string
+	// LinkHost is the address the driver's link proxies listen on, which
+	// every agent's host must reach (empty: 127.0.0.1).
+	LinkHost string
 }
 
 // newCluster builds the cluster a trial runs on, and what to do once it is
@@ -53,16 +62,31 @@ func (t Trial) newCluster(cfg sim.Config) (Cluster, func(), error) {
 	if p == nil || len(p.Command) == 0 {
 		return nil, nil, fmt.Errorf("runtime process: no peer command given")
 	}
-	root := filepath.Join(p.DataRoot, fmt.Sprintf("trial-%d-%d", t.Point, t.Index))
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("runtime process: peers' data: %w", err)
+	trial := fmt.Sprintf("trial-%d-%d", t.Point, t.Index)
+	var launcher live.Launcher
+	var cleanup func()
+	if len(p.Agents) > 0 {
+		al, err := live.NewAgentLauncher(context.Background(), p.Agents, path.Join(filepath.Base(p.DataRoot), trial))
+		if err != nil {
+			return nil, nil, err
+		}
+		launcher, cleanup = al, func() { al.Close() }
+	} else {
+		root := filepath.Join(p.DataRoot, trial)
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("%w: peers' data: %v", live.ErrSetup, err)
+		}
+		launcher, cleanup = &live.LocalLauncher{Command: p.Command, DataRoot: root}, func() { os.RemoveAll(root) }
 	}
-	c, err := live.NewCluster(live.Config{
+	lc := live.Config{
 		Nodes: cfg.Nodes, Seed: cfg.Seed, Raft: cfg.Raft, Network: cfg.Network,
 		LastLog: cfg.LastLog, BootDelays: cfg.BootDelays, Record: cfg.Record, OnEvent: cfg.OnEvent,
-		Launcher: &live.LocalLauncher{Command: p.Command, DataRoot: root},
-	})
-	cleanup := func() { os.RemoveAll(root) }
+		Launcher: launcher, LinkHost: p.LinkHost,
+	}
+	if t.Trace != nil && t.Trace.PeerEndpoint != "" && cfg.Tracing != nil {
+		lc.Trace = &live.Trace{Endpoint: t.Trace.PeerEndpoint, Protocol: t.Trace.PeerProtocol, Parent: cfg.Tracing.Context}
+	}
+	c, err := live.NewCluster(lc)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -271,6 +271,7 @@ var trialColumns = []trialColumn{
 	optional(countColumn("quiet_request_votes_delivered", func(r *Result) *int { return &r.Quiet.RequestVote.Delivered })),
 	optional(countColumn("quiet_request_votes_replied", func(r *Result) *int { return &r.Quiet.RequestVote.Replied })),
 	optional(countColumn("quiet_request_votes_dropped", func(r *Result) *int { return &r.Quiet.RequestVote.Dropped })),
+	optional(durationColumn("clock_uncertainty_ms", func(r *Result) *time.Duration { return &r.ClockUncertainty })),
 }
 
 // optional marks a column that older files may lack.

@@ -48,7 +48,7 @@ func TestNotStartedTrialsAreTheirOwnOutcome(t *testing.T) {
 	points := out.Summarize()
 
 	var table bytes.Buffer
-	if err := WriteTable(&table, o.Scenario, points); err != nil {
+	if err := WriteTable(&table, o, points); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(table.String(), "trials 4, converged 0, not started 4") || strings.Contains(table.String(), "converge within") {

@@ -38,6 +38,11 @@ type Result struct {
 	Total  sim.Stats     // RPCs over the whole trial
 	Window sim.Stats     // RPCs during the measured phase
 	Phase  time.Duration // length of the measured phase
+
+	// ClockUncertainty bounds how far events of peers on different hosts
+	// may be misplaced against each other (real processes on agents: see
+	// live.Cluster.ClockUncertainty); zero on one host and in simulation.
+	ClockUncertainty time.Duration
 }
 
 // TrialOutcome is how a trial ended.

@@ -57,6 +57,10 @@ func (s *Scenario) Set(name string) error {
 
 func (s Scenario) String() string { return string(s) }
 
+// faulted reports whether the scenario's measured phase begins with a
+// fault injected into a settled cluster, rather than at the boot.
+func (s Scenario) faulted() bool { return s == LeaderCrash || s == Partition }
+
 // Labels names the scenario's two time metrics as a user reads them.
 func (s Scenario) Labels() (elected, stable string) {
 	switch s {

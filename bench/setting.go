@@ -109,6 +109,27 @@ type Options struct {
 	Processes *Processes
 }
 
+// Provenance says where a run's figures come from: "simulated" (the
+// simulator, in virtual or wall-clock time) or "measured" (real peer
+// processes: what the machine did, not a model's prediction).
+func (o Options) Provenance() string {
+	if o.Runtime == sim.Process {
+		return "measured"
+	}
+	return "simulated"
+}
+
+// RuntimeText names the runtime for a reader: where the figures come from.
+func (o Options) RuntimeText() string {
+	switch o.Runtime {
+	case sim.Realtime:
+		return "real time (the simulator on the wall clock)"
+	case sim.Process:
+		return "real peer processes (measured)"
+	}
+	return "virtual time"
+}
+
 // FsyncLabel is the fsync model as the -fsync flag takes it ("0s": instant).
 func (o Options) FsyncLabel() string {
 	if o.Fsync == nil {
@@ -118,8 +139,9 @@ func (o Options) FsyncLabel() string {
 }
 
 // DefaultTraceTrials is how many trials of each setting a traced run
-// records (Options.TraceTrials): a traced trial costs 7-12 times an
-// untraced one, and a few per setting show the pattern.
+// records (Options.TraceTrials): a few per setting show the pattern
+// without flooding a trace viewer. (A traced trial costs about 2.5 times
+// an untraced one, 7 with TraceConfig.All; see BenchmarkTrialTracing.)
 const DefaultTraceTrials = 3
 
 // DefaultOptions are the CLI's defaults (tracing off).

@@ -22,7 +22,8 @@ func ci(d stats.Dist) string {
 }
 
 // WriteTable writes a block per setting and an overview, for people.
-func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
+func WriteTable(w io.Writer, o Options, points []PointSummary) error {
+	sc := o.Scenario
 	electedLabel, stableLabel := sc.Labels()
 	var b strings.Builder
 	for i, p := range points {
@@ -62,8 +63,8 @@ func WriteTable(w io.Writer, sc Scenario, points []PointSummary) error {
 		fmt.Fprintf(&b, "  elections per trial: %s rounds, %s without a leader, %s split votes (means)\n",
 			num(p.Rounds.Mean, 2), num(p.FailedRounds.Mean, 2), num(p.SplitVotes.Mean, 2))
 		if float64(p.QuietHours) > 0 {
-			fmt.Fprintf(&b, "  fault-free: %s spurious elections per hour (%d in %s h simulated), %s RPCs/s (AppendEntries %s, RequestVote %s)\n",
-				num(p.SpuriousPerHour, 1), p.QuietElections, num(p.QuietHours, 2), num(p.SteadyRPCRate(), 1),
+			fmt.Fprintf(&b, "  fault-free: %s spurious elections per hour (%d in %s h %s), %s RPCs/s (AppendEntries %s, RequestVote %s)\n",
+				num(p.SpuriousPerHour, 1), p.QuietElections, num(p.QuietHours, 2), o.Provenance(), num(p.SteadyRPCRate(), 1),
 				num(p.QuietAppendEntriesPerSec, 1), num(p.QuietRequestVotesPerSec, 1))
 		}
 		fmt.Fprintf(&b, "  RPCs per second of run: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s); dropped calls per trial: mean %s\n",

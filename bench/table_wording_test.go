@@ -10,7 +10,7 @@ import (
 func TestSteadyPhaseRPCsSayWhatTheyCount(t *testing.T) {
 	p := PointSummary{Trials: 1, Converged: 1, Setting: Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 5}}
 	var b strings.Builder
-	if err := WriteTable(&b, Steady, []PointSummary{p, p}); err != nil {
+	if err := WriteTable(&b, Options{Scenario: Steady}, []PointSummary{p, p}); err != nil {
 		t.Fatal(err)
 	}
 	text := b.String()

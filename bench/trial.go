@@ -177,7 +177,7 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 	// A trial is not started until its measured phase begins.
 	r := Result{Point: t.Point, Trial: t.Index, Seed: t.Seed, Outcome: NotStarted,
 		Elected: NotReached, Stable: NotReached, Heal: NotReached, CrashOffset: NotReached}
-	run := runner{t: t, c: c, rng: rng, r: &r}
+	run := runner{t: t, c: c, rng: rng, r: &r, trace: span}
 	switch t.Options.Scenario {
 	case ColdStart:
 		run.coldStart()
@@ -196,6 +196,9 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 	}
 	r.Run = c.Now()
 	r.Total = c.Stats()
+	if u, ok := c.(interface{ ClockUncertainty() time.Duration }); ok {
+		r.ClockUncertainty = u.ClockUncertainty()
+	}
 	c.Stop() // in-flight RPCs end their spans before the trial's does
 	span.finish(c, r)
 	if be != nil {
@@ -208,10 +211,11 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 }
 
 type runner struct {
-	t   Trial
-	c   Cluster
-	rng *rand.Rand
-	r   *Result
+	t     Trial
+	c     Cluster
+	rng   *rand.Rand
+	r     *Result
+	trace *trialSpan // told where the trial is: what its peers record
 }
 
 // fail records a measured phase that did not converge.
@@ -220,10 +224,14 @@ func (run *runner) fail(why string) { run.r.Outcome, run.r.Failure = NotConverge
 // notStarted records a trial that never reached its measured phase.
 func (run *runner) notStarted(why string) { run.r.Outcome, run.r.Failure = NotStarted, why }
 
-// measure runs one phase, from now, until w is stable or the limit passes,
-// and records its times and elections relative to the phase's start.
-func (run *runner) measure(w *watch) bool {
-	start, before := run.c.Now(), run.c.Stats()
+// measure runs one phase, which began at start (the fault; now, for a cold
+// start), until w is stable or the limit passes, and records its times and
+// elections relative to start. Injecting a fault into real processes takes
+// a moment (a kill is waited for), so the phase starts before the call that
+// injects it returns; in virtual time no time passes in between.
+func (run *runner) measure(w *watch, start time.Duration) bool {
+	before := run.c.Stats()
+	run.trace.measuring(start, before)
 	ok := run.c.RunUntil(run.t.Options.Limit, w.observe)
 	if w.elected {
 		run.r.Elected = w.electedAt - start
@@ -259,7 +267,7 @@ func (run *runner) settle() (leader, term int, ok bool) {
 
 func (run *runner) coldStart() {
 	w := newWatch(run.t.Setting.Nodes, 0, nil)
-	if run.measure(w) {
+	if run.measure(w, run.c.Now()) {
 		run.quiet(run.t.Options.Quiet, false)
 	}
 }
@@ -282,6 +290,7 @@ func (run *runner) coldStart() {
 // rounds and under-counts the heartbeat rate: 52.0 instead of 53.3 RPC/s for
 // 4 followers at 75ms in 2s. d is rounded up to whole intervals.
 func (run *runner) quiet(d time.Duration, rejoin bool) {
+	run.trace.measured()
 	if d <= 0 {
 		return
 	}
@@ -303,6 +312,7 @@ func (run *runner) quiet(d time.Duration, rejoin bool) {
 	d = (d + interval - 1) / interval * interval
 	w := newWatch(run.t.Setting.Nodes, term, nil)
 	start, before := run.c.Now(), run.c.Stats()
+	run.trace.window(start)
 	run.c.RunUntil(d, func(e sim.Event) bool { w.observe(e); return false })
 	run.r.QuietElections, _, _ = w.rounds()
 	run.r.QuietLeaderChanges = w.leaders()
@@ -359,30 +369,39 @@ func (run *runner) leaderCrash() {
 	// crash the leader at a uniformly random point of the interval that
 	// follows it; its messages already in flight still arrive. The round is
 	// observed, not predicted, so timer jitter cannot misplace it.
+	var round time.Duration
 	sent := run.c.RunUntil(run.t.Options.Limit, func(e sim.Event) bool {
+		round = e.At
 		return e.Kind == sim.HeartbeatRound && e.Peer == leader && e.Term == term
 	})
 	if !sent {
 		run.notStarted("the leader sent no heartbeat round to crash after")
 		return
 	}
+	// The offset counts from the round itself, as the leader stamped it:
+	// real processes report a round a little after it happened, and the
+	// crash must not land later in the interval for that (in virtual time
+	// the round is now).
 	offset := time.Duration(run.rng.Int64N(int64(interval)))
-	run.c.RunFor(offset)
+	if wait := round + offset - run.c.Now(); wait > 0 {
+		run.c.RunFor(wait)
+	}
 	if why := run.notQuiet(leader, term); why != "" {
 		run.notStarted(why + " at the crash")
 		return
 	}
+	crashAt := run.c.Now()
 	if err := run.c.Crash(leader); err != nil {
 		run.notStarted(err.Error())
 		return
 	}
-	run.r.CrashOffset = offset
+	run.r.CrashOffset = crashAt - round // the offset drawn, or later if the report of the round came late
 	live := make([]bool, run.t.Setting.Nodes)
 	for i := range live {
 		live[i] = run.c.Alive(i)
 	}
 	w := newWatch(run.t.Setting.Nodes, term, live)
-	if !run.measure(w) || run.t.Options.Quiet <= 0 {
+	if !run.measure(w, crashAt) || run.t.Options.Quiet <= 0 {
 		return
 	}
 	// The crashed peer comes back (with its persisted term and vote) for
@@ -411,12 +430,13 @@ func (run *runner) partition() {
 			others = append(others, i)
 		}
 	}
+	cutAt := run.c.Now()
 	if err := run.c.Partition([]int{leader}, others); err != nil {
 		run.notStarted(err.Error())
 		return
 	}
 	w := newWatch(n, term, majority)
-	if !run.measure(w) {
+	if !run.measure(w, cutAt) {
 		return
 	}
 	run.c.Heal()
@@ -454,7 +474,7 @@ func (run *runner) newestTerm() int {
 // steady is a cold start followed by a long quiet window.
 func (run *runner) steady() {
 	w := newWatch(run.t.Setting.Nodes, 0, nil)
-	if run.measure(w) {
+	if run.measure(w, run.c.Now()) {
 		run.quiet(run.t.Options.Duration, false)
 	}
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"net"
 	"strings"
 
 	"github.com/raftbench/raftbench/sim"
@@ -116,5 +117,29 @@ func (f Format) Write(w io.Writer, s *Summary) error {
 	case FormatJSON:
 		return s.WriteJSON(w)
 	}
-	return WriteTable(w, s.Options.Scenario, s.Points)
+	return WriteTable(w, s.Options, s.Points)
+}
+
+// Addresses is a comma-separated list of host:port addresses (-agents).
+type Addresses []string
+
+func (a *Addresses) Set(s string) error {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		host, port, err := net.SplitHostPort(part)
+		if err != nil || host == "" || port == "" {
+			return fmt.Errorf("%q is not host:port; want addresses such as 10.0.0.5:7700,10.0.0.6:7700", part)
+		}
+		out = append(out, part)
+	}
+	*a = append(*a, out...)
+	return nil
+}
+
+func (a *Addresses) String() string {
+	if a == nil {
+		return ""
+	}
+	return strings.Join(*a, ",")
 }

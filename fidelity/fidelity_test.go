@@ -135,7 +135,7 @@ func TestCompareRunFindsThePaperLines(t *testing.T) {
 		t.Errorf("150-300 p50 %v (want 170), 150-151 p90 %v (want not converged)", rows[0].Sim[2], rows[1].Sim[4])
 	}
 	var b strings.Builder
-	if err := WriteTable(&b, ref, rows); err != nil || !strings.Contains(b.String(), "150-151ms") || !strings.Contains(b.String(), "not converged") {
+	if err := WriteTable(&b, ref, rows, "simulated"); err != nil || !strings.Contains(b.String(), "150-151ms") || !strings.Contains(b.String(), "not converged") {
 		t.Errorf("table %q (%v)", b.String(), err)
 	}
 }

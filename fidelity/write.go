@@ -8,13 +8,15 @@ import (
 )
 
 // WriteTable prints a comparison for a terminal: the cells of Header and
-// Cells, the same as the report's table, aligned.
-func WriteTable(w io.Writer, ref Reference, rows []Row) error {
+// Cells, the same as the report's table, aligned. provenance says how
+// raftbench's figures were obtained ("simulated", or "measured" for real
+// peer processes).
+func WriteTable(w io.Writer, ref Reference, rows []Row, provenance string) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Against %s (measured; raftbench simulated), downtime in ms:\n", ref.Name)
+	fmt.Fprintf(&b, "Against %s (measured; raftbench %s), downtime in ms:\n", ref.Name, provenance)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(Header(ref), "\t")+"\t")
 	for _, r := range rows {

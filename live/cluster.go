@@ -12,6 +12,7 @@ import (
 	"github.com/raftbench/raftbench/live/livepb"
 	"github.com/raftbench/raftbench/raft"
 	"github.com/raftbench/raftbench/sim"
+	"go.opentelemetry.io/otel/propagation"
 	"google.golang.org/grpc"
 )
 
@@ -28,6 +29,18 @@ type Config struct {
 	OnEvent    func(sim.Event)
 	// Launcher starts the peer processes.
 	Launcher Launcher
+	// LinkHost is the address the links' proxies listen on: one every
+	// peer's host can reach (empty: 127.0.0.1, for peers on this host).
+	LinkHost string
+	// Trace, if not nil, has every peer send its spans to an OTLP
+	// receiver, under a parent span of the driver's.
+	Trace *Trace
+}
+
+// Trace is where peer processes send their spans.
+type Trace struct {
+	Endpoint, Protocol string          // an OTLP receiver, as traces.Config takes it
+	Parent             context.Context // holds the span the peers' rounds hang from
 }
 
 func (c *Config) validate() error {
@@ -99,7 +112,7 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		peers: make([]*incarnation, cfg.Nodes), term: make([]int, cfg.Nodes), leading: make([]bool, cfg.Nodes),
 		inbox: newQueue[sim.Event](),
 	}
-	nw, err := newNetwork(cfg.Nodes, cfg.Network, cfg.Seed, c.Now, c.inbox.put)
+	nw, err := newNetwork(cfg.Nodes, cfg.Network, cfg.Seed, cfg.LinkHost, c.Now, c.inbox.put)
 	if err != nil {
 		cancel()
 		return nil, err
@@ -200,6 +213,11 @@ func (c *Cluster) configure(inc *incarnation, delay time.Duration) error {
 	if len(c.cfg.LastLog) > 0 {
 		cfg.LastLogIndex, cfg.LastLogTerm = int64(c.cfg.LastLog[i].Index), int64(c.cfg.LastLog[i].Term)
 	}
+	if t := c.cfg.Trace; t != nil {
+		carrier := propagation.MapCarrier{}
+		w3c.Inject(t.Parent, carrier)
+		cfg.OtlpEndpoint, cfg.OtlpProtocol, cfg.TraceParent = t.Endpoint, t.Protocol, carrier.Get("traceparent")
+	}
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
 	defer cancel()
 	if _, err := inc.control.Configure(ctx, cfg); err != nil {
@@ -220,13 +238,15 @@ func (c *Cluster) follow(inc *incarnation, stream livepb.Control_EventsClient) {
 	}
 }
 
-// fromWire places a peer's event on the driver's timeline. On one host
-// the peer's wall clock is the driver's.
+// fromWire places a peer's event on the driver's timeline: its host's
+// clock, less that clock's estimated offset from the driver's (none on
+// this host).
 func (c *Cluster) fromWire(e *livepb.Event) sim.Event {
 	c.mu.Lock()
 	start := c.start
 	c.mu.Unlock()
-	ev := sim.Event{At: time.Unix(0, e.UnixNano).Sub(start), Peer: int(e.Peer), Term: int(e.Term), Other: int(e.Other)}
+	at := time.Unix(0, e.UnixNano).Add(-c.clockOffset(int(e.Peer)).Offset).Sub(start)
+	ev := sim.Event{At: at, Peer: int(e.Peer), Term: int(e.Term), Other: int(e.Other)}
 	switch e.Kind {
 	case livepb.Event_STATE_CHANGE:
 		ev.Kind, ev.Role = sim.StateChange, raft.Role(e.Role)
@@ -541,4 +561,34 @@ func (c *Cluster) Stop() {
 	wg.Wait()
 	c.cancel()
 	c.net.close()
+}
+
+// hostClocks is a Launcher whose peers may run on other hosts' clocks.
+type hostClocks interface {
+	ClockOffset(id int) ClockOffset
+}
+
+func (c *Cluster) clockOffset(peer int) ClockOffset {
+	if h, ok := c.cfg.Launcher.(hostClocks); ok && peer >= 0 && peer < c.cfg.Nodes {
+		return h.ClockOffset(peer)
+	}
+	return ClockOffset{}
+}
+
+// ClockUncertainty bounds how far two events of different peers may be
+// misplaced against each other on the timeline by the clock offset
+// estimates: the sum of the two largest uncertainties (zero when every peer
+// runs on the driver's host and clock).
+func (c *Cluster) ClockUncertainty() time.Duration {
+	var first, second time.Duration
+	for i := range c.cfg.Nodes {
+		u := c.clockOffset(i).Uncertainty
+		switch {
+		case u > first:
+			first, second = u, first
+		case u > second:
+			second = u
+		}
+	}
+	return first + second
 }

@@ -56,16 +56,22 @@ func (l *LocalLauncher) DataDir(id int) string {
 	return filepath.Join(l.DataRoot, "peer-"+strconv.Itoa(id))
 }
 
-// Launch starts peer id. The peer's standard input is a pipe the driver
-// holds open: if the driver dies, however abruptly, the peer reads end of
-// file and exits, so no peer outlives its driver.
+// Launch starts peer id on loopback.
 func (l *LocalLauncher) Launch(ctx context.Context, id int) (Process, error) {
-	if len(l.Command) == 0 {
-		return nil, errors.New("live: LocalLauncher has no Command")
+	return startPeer(ctx, l.Command, id, "127.0.0.1:0", l.DataDir(id), l.StartTimeout)
+}
+
+// startPeer starts a peer process and waits until it serves. The peer's
+// standard input is a pipe its parent holds open: if the parent dies,
+// however abruptly, the peer reads end of file and exits, so no peer
+// outlives the process that started it.
+func startPeer(ctx context.Context, command []string, id int, listen, dataDir string, timeout time.Duration) (*localProcess, error) {
+	if len(command) == 0 {
+		return nil, fmt.Errorf("%w: no command to start peers with", ErrSetup)
 	}
-	args := append(append([]string(nil), l.Command[1:]...),
-		"-id", strconv.Itoa(id), "-listen", "127.0.0.1:0", "-data", l.DataDir(id))
-	cmd := exec.Command(l.Command[0], args...)
+	args := append(append([]string(nil), command[1:]...),
+		"-id", strconv.Itoa(id), "-listen", listen, "-data", dataDir)
+	cmd := exec.Command(command[0], args...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -77,7 +83,7 @@ func (l *LocalLauncher) Launch(ctx context.Context, id int) (Process, error) {
 	p := &localProcess{cmd: cmd, stdin: stdin, exited: make(chan struct{}), stderr: &tail{max: 20}}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting peer %d: %w", id, err)
+		return nil, fmt.Errorf("%w: starting peer %d (%s): %v", ErrSetup, id, command[0], err)
 	}
 	go func() {
 		p.waitErr = cmd.Wait()
@@ -94,7 +100,6 @@ func (l *LocalLauncher) Launch(ctx context.Context, id int) (Process, error) {
 		}
 		io.Copy(io.Discard, stdout)
 	}()
-	timeout := l.StartTimeout
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
@@ -105,10 +110,10 @@ func (l *LocalLauncher) Launch(ctx context.Context, id int) (Process, error) {
 		p.addr = a
 		return p, nil
 	case <-p.exited:
-		return nil, fmt.Errorf("peer %d exited on start: %s", id, p.Why())
+		return nil, fmt.Errorf("%w: peer %d exited on start: %s", ErrSetup, id, p.Why())
 	case <-t.C:
 		p.Kill()
-		return nil, fmt.Errorf("peer %d did not serve within %v", id, timeout)
+		return nil, fmt.Errorf("%w: peer %d did not serve within %v", ErrSetup, id, timeout)
 	case <-ctx.Done():
 		p.Kill()
 		return nil, ctx.Err()

@@ -42,7 +42,10 @@ type network struct {
 	addrs   [][]string // addrs[from][to]: the proxy from dials to reach to
 }
 
-func newNetwork(n int, cfg sim.Network, seed uint64, now func() time.Duration, emit func(sim.Event)) (*network, error) {
+func newNetwork(n int, cfg sim.Network, seed uint64, host string, now func() time.Duration, emit func(sim.Event)) (*network, error) {
+	if host == "" {
+		host = "127.0.0.1"
+	}
 	timeout := cfg.RPCTimeout
 	if timeout == 0 {
 		timeout = sim.DefaultRPCTimeout
@@ -62,7 +65,7 @@ func newNetwork(n int, cfg sim.Network, seed uint64, now func() time.Duration, e
 			if i == j {
 				continue
 			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 			if err != nil {
 				nw.close()
 				return nil, fmt.Errorf("link proxy %d->%d: %w", i, j, err)

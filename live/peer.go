@@ -181,7 +181,7 @@ func (p *peer) Configure(ctx context.Context, c *livepb.PeerConfig) (*livepb.Con
 		LastLog: raft.LogPosition{Index: int(c.LastLogIndex), Term: int(c.LastLogTerm)},
 	}
 	if c.OtlpEndpoint != "" {
-		setup, err := traces.New(ctx, traces.Config{Endpoint: c.OtlpEndpoint})
+		setup, err := traces.New(ctx, traces.Config{Endpoint: c.OtlpEndpoint, Protocol: c.OtlpProtocol, PassThrough: true})
 		if err != nil {
 			clock.Stop()
 			t.close()

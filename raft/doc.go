@@ -25,7 +25,10 @@
 //     rounds and of each RPC ([Tracing]). The lab functions call one-line
 //     hooks (rf.trace.electionStarted, rf.trace.voteAsked, ...); with no
 //     tracer configured each costs a nil check, and no round's bookkeeping
-//     depends on whether a span was sampled.
+//     depends on whether a span was sampled. [Tracing].Record, asked as
+//     each round begins, lets a caller record only some rounds (package
+//     bench records a trial's measured phase in full and elections after
+//     it); a declined round records nothing and allocates nothing.
 //
 // # Locks
 //

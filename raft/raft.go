@@ -85,7 +85,7 @@ func Make(me, peers int, cfg Config, deps Deps) (*Raft, error) {
 		rf.observer = noObserver{}
 	}
 	if t := deps.Tracing; t != nil && t.Tracer != nil {
-		rf.trace = tracer{t: t.Tracer, base: t.Context, epoch: t.Epoch, rt: deps.Runtime, me: me}
+		rf.trace = tracer{t: t.Tracer, base: t.Context, epoch: t.Epoch, rt: deps.Runtime, me: me, record: t.Record}
 	}
 	if err := rf.readPersist(deps.Persister.ReadRaftState()); err != nil {
 		return nil, fmt.Errorf("raft: peer %d: %w", me, err)

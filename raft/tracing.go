@@ -2,6 +2,7 @@ package raft
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,11 @@ import (
 // with a child per askVoteFromPeer, one per heartbeat round with a child per
 // replicateToPeer, and server spans for the two RPC handlers (children of
 // the caller's span through the trace context the transport carries).
+//
+// Record chooses rounds: a benchmark that traces every trial wants the
+// rounds of the moments it measures (a failover, a spurious election), not
+// the thousands of heartbeat rounds of a healthy cluster, whose spans cost
+// far more than the simulation of them.
 type Tracing struct {
 	// Tracer is this peer's own tracer (its provider names the service,
 	// e.g. raft-peer-0).
@@ -24,6 +30,41 @@ type Tracing struct {
 	// Epoch + Runtime.Now(), so in virtual time they show the simulated
 	// timeline exactly.
 	Epoch time.Time
+	// Record, if not nil, is asked as each round begins (an election round
+	// in startElection, a heartbeat round in startReplication) whether to
+	// record it; nil records every round. A declined round records nothing:
+	// not its span, not its calls' spans, not the handler spans its calls
+	// reach. With Record set, a handler records a span only under the
+	// caller's span its request carries, never on its own under Context, so
+	// a declined round leaves no orphan handler spans; a recorded round's
+	// handlers are recorded whatever Record says at their peer. A declined
+	// round costs the call and allocates nothing.
+	//
+	// Peers call Record from their own goroutines, several at once under a
+	// real-time runtime: it must be safe for concurrent use (e.g. read an
+	// atomic that the caller flips between the phases of a run).
+	Record func(RoundKind) bool
+}
+
+// RoundKind is what a round asked about by Tracing.Record is.
+type RoundKind int
+
+const (
+	// ElectionRound is one startElection: RequestVote to every other peer.
+	ElectionRound RoundKind = iota
+	// HeartbeatRound is one startReplication: AppendEntries to every other
+	// peer.
+	HeartbeatRound
+)
+
+func (k RoundKind) String() string {
+	switch k {
+	case ElectionRound:
+		return "election round"
+	case HeartbeatRound:
+		return "heartbeat round"
+	}
+	return fmt.Sprintf("RoundKind(%d)", int(k))
 }
 
 // Span attribute keys.
@@ -93,11 +134,17 @@ const (
 // depends on whether a span was sampled: a sampler that drops some span
 // names leaves no round span open.
 type tracer struct {
-	t     trace.Tracer
-	base  context.Context
-	epoch time.Time
-	rt    Runtime
-	me    int
+	t      trace.Tracer
+	base   context.Context
+	epoch  time.Time
+	rt     Runtime
+	me     int
+	record func(RoundKind) bool // Tracing.Record
+}
+
+// records reports whether a round of kind that begins now is recorded.
+func (tr *tracer) records(kind RoundKind) bool {
+	return tr.t != nil && (tr.record == nil || tr.record(kind))
 }
 
 func (tr *tracer) now() time.Time { return tr.epoch.Add(tr.rt.Now()) }
@@ -115,14 +162,17 @@ func (tr *tracer) start(parent context.Context, name string, kind trace.SpanKind
 	return tr.t.Start(parent, name, trace.WithSpanKind(kind), trace.WithTimestamp(tr.now()))
 }
 
+// end ends span; a span that records nothing (untraced, declined, or
+// dropped by the sampler) is left alone, without building its options.
 func (tr *tracer) end(span trace.Span) {
-	if tr.t != nil {
-		if rs, ok := span.(*rpcSpan); ok && !rs.answered && rs.IsRecording() {
-			rs.SetAttributes(attrRPCOutcome.String(RPCCutOff))
-			rs.SetStatus(codes.Error, "cut off: the caller stopped (crash or end of run) before the call returned")
-		}
-		span.End(trace.WithTimestamp(tr.now()))
+	if tr.t == nil || !span.IsRecording() {
+		return
 	}
+	if rs, ok := span.(*rpcSpan); ok && !rs.answered {
+		rs.SetAttributes(attrRPCOutcome.String(RPCCutOff))
+		rs.SetStatus(codes.Error, "cut off: the caller stopped (crash or end of run) before the call returned")
+	}
+	span.End(trace.WithTimestamp(tr.now()))
 }
 
 // noSpan is what an untraced peer records into.
@@ -132,10 +182,18 @@ var noSpan = trace.SpanFromContext(context.Background())
 type roundSpan struct {
 	ctx  context.Context
 	span trace.Span
+	off  bool // untraced or declined: nothing under the round is recorded
 }
+
+// offRound is a round that records nothing.
+var offRound = roundSpan{ctx: context.Background(), span: noSpan, off: true}
 
 // electionStarted opens the span of round, an election for term.
 func (tr *tracer) electionStarted(round *electionRound, term, needed int) {
+	if !tr.records(ElectionRound) {
+		round.roundSpan = offRound
+		return
+	}
 	round.ctx, round.span = tr.start(context.Background(), "startElection", trace.SpanKindInternal)
 	if round.span.IsRecording() {
 		round.span.SetAttributes(attrCandidate.Int(tr.me), attrTerm.Int(term), attrNeeded.Int(needed))
@@ -144,7 +202,7 @@ func (tr *tracer) electionStarted(round *electionRound, term, needed int) {
 
 // electionFinished ends round's span with its outcome.
 func (tr *tracer) electionFinished(round *electionRound, outcome string) {
-	if tr.t != nil {
+	if round.span.IsRecording() {
 		round.span.SetAttributes(attrOutcome.String(outcome), attrGranted.Int(round.votes))
 		tr.end(round.span)
 	}
@@ -153,6 +211,9 @@ func (tr *tracer) electionFinished(round *electionRound, outcome string) {
 // voteAsked opens the span of one askVoteFromPeer; the caller ends it with
 // tr.end.
 func (tr *tracer) voteAsked(round *electionRound, peer int, args *RequestVoteArgs) (context.Context, trace.Span) {
+	if round.off {
+		return round.ctx, noSpan
+	}
 	ctx, span := tr.start(round.ctx, "askVoteFromPeer", trace.SpanKindClient)
 	if span.IsRecording() {
 		span.SetAttributes(attrCandidate.Int(tr.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
@@ -179,7 +240,18 @@ func (tr *tracer) voteAnswered(span trace.Span, ok bool, reply *RequestVoteReply
 // voteRequested opens the RequestVote handler's span, a child of the
 // caller's; voteDecided ends it.
 func (tr *tracer) voteRequested(ctx context.Context) trace.Span {
-	_, span := tr.start(ctx, "RequestVote", trace.SpanKindServer)
+	return tr.serve(ctx, "RequestVote")
+}
+
+// serve opens a handler's span under the caller's span that ctx carries.
+// With Tracing.Record set, a request that carries none (its round was
+// declined) records nothing, rather than a span under the base context
+// that no caller's span explains.
+func (tr *tracer) serve(ctx context.Context, name string) trace.Span {
+	if tr.t == nil || (tr.record != nil && !trace.SpanContextFromContext(ctx).IsValid()) {
+		return noSpan
+	}
+	_, span := tr.start(ctx, name, trace.SpanKindServer)
 	return span
 }
 
@@ -208,13 +280,14 @@ type replicationRound struct {
 	pending atomic.Int32 // replicateToPeer calls still running
 }
 
-// untracedRound is every heartbeat round of a peer without a tracer.
-var untracedRound = replicationRound{roundSpan: roundSpan{ctx: context.Background(), span: noSpan}}
+// untracedRound is every heartbeat round that records nothing: all of a
+// peer without a tracer, and those Tracing.Record declines.
+var untracedRound = replicationRound{roundSpan: offRound}
 
 // replicationStarted opens the span of a heartbeat round for term to peers
 // other peers.
 func (tr *tracer) replicationStarted(term, peers int) *replicationRound {
-	if tr.t == nil {
+	if !tr.records(HeartbeatRound) {
 		return &untracedRound // nothing to count: shared, never written
 	}
 	round := &replicationRound{}
@@ -233,6 +306,9 @@ func (tr *tracer) replicationStarted(term, peers int) *replicationRound {
 // replicationAsked opens the span of one replicateToPeer; the caller ends it
 // with replicationEnded.
 func (tr *tracer) replicationAsked(round *replicationRound, peer int, args *AppendEntriesArgs) (context.Context, trace.Span) {
+	if round.off {
+		return round.ctx, noSpan
+	}
 	ctx, span := tr.start(round.ctx, "replicateToPeer", trace.SpanKindClient)
 	if span.IsRecording() {
 		span.SetAttributes(attrLeader.Int(tr.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
@@ -265,8 +341,7 @@ func (tr *tracer) replicationEnded(round *replicationRound, span trace.Span) {
 // appendEntriesReceived opens the AppendEntries handler's span, a child of
 // the caller's; appendEntriesDecided ends it.
 func (tr *tracer) appendEntriesReceived(ctx context.Context) trace.Span {
-	_, span := tr.start(ctx, "AppendEntries", trace.SpanKindServer)
-	return span
+	return tr.serve(ctx, "AppendEntries")
 }
 
 func (tr *tracer) appendEntriesDecided(span trace.Span, args *AppendEntriesArgs, reply *AppendEntriesReply) {

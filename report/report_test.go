@@ -97,7 +97,7 @@ func TestReportEndToEnd(t *testing.T) {
 	writeFile("trials.csv", func(b *bytes.Buffer) error { return bench.WriteTrialsCSV(b, out) })
 	writeFile("summary.json", func(b *bytes.Buffer) error { return s.WriteJSON(b) })
 	writeFile("summary.csv", func(b *bytes.Buffer) error { return bench.WriteSummaryCSV(b, s.Points) })
-	writeFile("table.txt", func(b *bytes.Buffer) error { return bench.WriteTable(b, o.Scenario, s.Points) })
+	writeFile("table.txt", func(b *bytes.Buffer) error { return bench.WriteTable(b, o, s.Points) })
 
 	rec, err := Write(dir, Run{Summary: s, Outcome: out}, DefaultLimits())
 	if err != nil {

@@ -106,8 +106,8 @@ func (b *builder) build() (*document, error) {
 	o := s.Options
 	d := &document{Title: "raftbench tuning report"}
 
-	run := []string{fmt.Sprintf("Scenario **%s**, %s, %s in all (%s), seed %d, %s time, %.1f s of wall time.",
-		o.Scenario, english.Count(len(s.Settings), "setting"), english.Count(s.TrialsDone, "trial"), trialsPerSetting(s), o.Seed, o.Runtime, s.WallSeconds)}
+	run := []string{fmt.Sprintf("Scenario **%s**, %s, %s in all (%s), seed %d, %s, %.1f s of wall time.",
+		o.Scenario, english.Count(len(s.Settings), "setting"), english.Count(s.TrialsDone, "trial"), trialsPerSetting(s), o.Seed, o.RuntimeText(), s.WallSeconds)}
 	if s.Interrupted {
 		run = append(run, "The run was interrupted: the figures below cover only the trials that finished.")
 	}
@@ -164,9 +164,16 @@ func (b *builder) networkParas() []string {
 	if rpcTimeout == 0 {
 		rpcTimeout = sim.DefaultRPCTimeout
 	}
+	fsync := o.FsyncLabel()
+	if o.Runtime == sim.Process {
+		fsync = "the real disk's (each peer writes a file and syncs it)"
+	}
 	paras := []string{
 		fmt.Sprintf("One-way latency: %s. Message loss: %s. Cluster size: %s nodes. Each write of a peer's term and vote (fsync, paid by a candidate before it asks for votes, by a voter before it grants, by a peer adopting a newer term before it answers; the peer does nothing else meanwhile): %s. RPC timeout: %v.",
-			strings.Join(lats, "; "), strings.Join(losses, ", "), strings.Join(nodes, ", "), o.FsyncLabel(), rpcTimeout),
+			strings.Join(lats, "; "), strings.Join(losses, ", "), strings.Join(nodes, ", "), fsync, rpcTimeout),
+	}
+	if o.Runtime == sim.Process {
+		paras = append(paras, b.processPara())
 	}
 	if o.TimerJitter > 0 {
 		paras = append(paras, fmt.Sprintf("Peer timers fire up to %v late, uniformly at random, as operating-system timers do.", o.TimerJitter))
@@ -181,7 +188,7 @@ func (b *builder) networkParas() []string {
 		paras = append(paras, fmt.Sprintf("Only peers 0..%d hold up-to-date logs; the others lag behind and cannot win an election, as in the Raft paper's failover measurement. The leader that fails is always one of the %d (a stale peer cannot be elected), so %d of the survivors can replace it.", o.Eligible-1, o.Eligible, o.Eligible-1))
 	}
 	if o.Scenario == bench.Steady {
-		paras = append(paras, fmt.Sprintf("Each steady trial ran %v of simulated time after its first stable leader.", o.Duration))
+		paras = append(paras, fmt.Sprintf("Each steady trial ran %v (%s) after its first stable leader.", o.Duration, o.RuntimeText()))
 	} else if o.Quiet > 0 {
 		paras = append(paras, fmt.Sprintf("After its measured phase each trial ran on for %v without faults; spurious elections and the steady RPC rate come from those windows.", o.Quiet))
 	}
@@ -218,10 +225,10 @@ func (b *builder) recommendationParas() []string {
 		return []string{text}
 	}
 	best := pts[b.rec.Best]
-	text := fmt.Sprintf("**Use %s.** Of %s, %d %s within the limits (%s, and every started trial converged); this one has the lowest p99 %s among them: %s ms (median %s ms, 95%% CI %s–%s ms, over %s). With no faults it costs %s RPCs per second and showed %s in %s h of simulated running.",
+	text := fmt.Sprintf("**Use %s.** Of %s, %d %s within the limits (%s, and every started trial converged); this one has the lowest p99 %s among them: %s ms (median %s ms, 95%% CI %s–%s ms, over %s). With no faults it costs %s RPCs per second and showed %s in %s h of %s running.",
 		b.label(b.rec.Best), english.Count(len(pts), "setting"), len(b.rec.Ranked), english.Verb(len(b.rec.Ranked), "stays", "stay"), limits, stableLabel,
 		num(best.StableMs.P99, 1), num(best.StableMs.P50, 1), num(best.StableMs.P50Low, 1), num(best.StableMs.P50High, 1), english.Count(best.StableMs.N, "trial"),
-		num(best.SteadyRPCRate(), 1), english.Count(best.QuietElections, "spurious election"), num(best.QuietHours, 2))
+		num(best.SteadyRPCRate(), 1), english.Count(best.QuietElections, "spurious election"), num(best.QuietHours, 2), b.run.Summary.Options.Provenance())
 	if best.NotStarted > 0 {
 		text += fmt.Sprintf(" %d of its %s did not start (%s) and %s left out of its figures.", best.NotStarted, english.Count(best.Trials, "trial"), notStartedWhy, english.Verb(best.NotStarted, "is", "are"))
 	}
@@ -322,9 +329,9 @@ func (b *builder) fidelitySection() section {
 	}
 	paras := []string{
 		fmt.Sprintf("%d of these settings %s an experiment that was measured on a real cluster: %s. "+
-			"The %s figures were measured; raftbench's are simulated with the model under \"Network and cluster\". "+
-			"Each cell reads measured / simulated (the simulated figure's error). %d of %s %s their calibration target.",
-			len(b.measured), english.Verb(len(b.measured), "repeats", "repeat"), b.ref.Source, b.ref.Name, met, english.Count(len(b.measured), "line"), english.Verb(met, "meets", "meet")),
+			"The %s figures were measured; raftbench's are %s. "+
+			"Each cell reads %s / raftbench (raftbench's error). %d of %s %s their calibration target.",
+			len(b.measured), english.Verb(len(b.measured), "repeats", "repeat"), b.ref.Source, b.ref.Name, raftbenchSource(b.run.Summary.Options), b.ref.Name, met, english.Count(len(b.measured), "line"), english.Verb(met, "meets", "meet")),
 		"The targets: " + fidelity.Targets() + ". The distribution chart draws the measured quantiles as dashed lines.",
 	}
 	return section{Heading: "Against a real cluster (" + b.ref.Name + ")", Paras: paras, Table: t}
@@ -338,4 +345,30 @@ func convergedCell(p bench.PointSummary) string {
 		cell += fmt.Sprintf(" (%d not started)", p.NotStarted)
 	}
 	return cell
+}
+
+// raftbenchSource says how raftbench's side of a comparison was obtained.
+func raftbenchSource(o bench.Options) string {
+	if o.Runtime == sim.Process {
+		return "measured on real peer processes on this machine (-runtime process), with the network under \"Network and cluster\" injected on every link"
+	}
+	return "simulated with the model under \"Network and cluster\""
+}
+
+// processPara says how a -runtime process run was made, and how far its
+// timeline can be trusted.
+func (b *builder) processPara() string {
+	var worst time.Duration
+	for _, rs := range b.run.Outcome.Results {
+		for _, r := range rs {
+			worst = max(worst, r.ClockUncertainty)
+		}
+	}
+	text := "Measured, not simulated: every peer ran as a raftbench peer process, talking gRPC over TCP through a proxy per link in the driver (where the latency and loss above were added), syncing its term and vote to a file, on the operating system's timers; a crash is SIGKILL of the leader's process and a restart starts it again on its data folder. "
+	if worst > 0 {
+		text += fmt.Sprintf("Peers ran on agents on other hosts; their clocks were put on the driver's timeline with offsets estimated over the control channel, which leaves two events of different hosts misplaced against each other by up to %.3f ms (the worst trial).", float64(worst)/float64(time.Millisecond))
+	} else {
+		text += "Every peer ran on the driver's host, so every event is stamped by the same clock."
+	}
+	return text
 }

@@ -69,6 +69,10 @@ type Tracing struct {
 	Context context.Context
 	// Epoch is the wall-clock time that time zero maps to.
 	Epoch time.Time
+	// Record, if not nil, chooses which rounds the peers record (see
+	// raft.Tracing.Record: called as each round begins, from the peers'
+	// goroutines, so it must be safe for concurrent use); nil records all.
+	Record func(raft.RoundKind) bool
 }
 
 func (c *Config) validate() error {
@@ -254,7 +258,7 @@ func (c *Cluster) peerTracing(i int) *raft.Tracing {
 		// Real time starts when the runtime was made, not at the epoch given.
 		epoch = c.eng.(*realtime).start
 	}
-	return &raft.Tracing{Tracer: t.Peer(i), Context: t.Context, Epoch: epoch}
+	return &raft.Tracing{Tracer: t.Peer(i), Context: t.Context, Epoch: epoch, Record: t.Record}
 }
 
 // Now is the time elapsed since Start (virtual or real).

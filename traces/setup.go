@@ -38,6 +38,12 @@ type Config struct {
 	Block bool
 	// Errors receives the one report of a failing export (nil: discarded).
 	Errors io.Writer
+	// PassThrough exports each span as it ends instead of holding a trace
+	// until its root ends: for a peer process, whose spans are on the wall
+	// clock already and whose traces' roots are the driver's, in another
+	// process (held, they would wait for a root that never ends here, and
+	// die with the process when it is killed).
+	PassThrough bool
 }
 
 // Enabled reports whether any destination is set.
@@ -135,7 +141,7 @@ func newSetup(cfg Config, otlp sdktrace.SpanExporter, queue int) (*Setup, error)
 		}
 		s.file = f
 	}
-	s.anchor = &anchor{held: map[trace.TraceID][]sdktrace.ReadOnlySpan{}, out: s.emit, now: time.Now}
+	s.anchor = &anchor{held: map[trace.TraceID][]sdktrace.ReadOnlySpan{}, out: s.emit, now: time.Now, pass: cfg.PassThrough}
 	// The SDK reports exporter errors here; say it once and go on.
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(s.failed))
 	return s, nil
@@ -246,9 +252,14 @@ type anchor struct {
 	held map[trace.TraceID][]sdktrace.ReadOnlySpan
 	out  func([]sdktrace.ReadOnlySpan)
 	now  func() time.Time
+	pass bool // Config.PassThrough
 }
 
 func (a *anchor) end(sp sdktrace.ReadOnlySpan) {
+	if a.pass {
+		a.out([]sdktrace.ReadOnlySpan{sp})
+		return
+	}
 	id := sp.SpanContext().TraceID()
 	a.mu.Lock()
 	spans := append(a.held[id], sp)

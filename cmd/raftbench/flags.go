@@ -35,15 +35,18 @@ type cli struct {
 	// flag's own error holds only as text.
 	refused *bench.FieldError
 
-	grid    bench.Grid
-	options bench.Options
-	limits  report.Limits
-	tracing traces.Config
-	format  bench.Format
-	preset  string
-	out     string
-	// peerData is -peer-data, for -runtime process.
+	grid     bench.Grid
+	options  bench.Options
+	limits   report.Limits
+	tracing  traces.Config
+	traceAll bool // bench.TraceConfig.All, made when tracing starts
+	format   bench.Format
+	preset   string
+	out      string
+	// peerData, agents and linkHost place a -runtime process run's peers.
 	peerData string
+	agents   bench.Addresses
+	linkHost string
 }
 
 type flagHelp struct{ name, kind, example string }
@@ -161,6 +164,8 @@ func sweepFlags(name string) *cli {
 	plain(c, fs.IntVar, &o.Parallel, "parallel", "worker goroutines; results do not depend on it", "-parallel 1")
 	c.value(bench.RuntimeFlag{P: &o.Runtime}, "runtime", "name", "virtual (simulated time, deterministic), real (the simulator on wall-clock time) or process (every peer a raftbench peer process on loopback: gRPC over TCP, term and vote fsynced to -peer-data, -latency and -loss applied by a proxy on each link; one trial at a time, in wall time)", "-runtime process -trials 50")
 	plain(c, fs.StringVar, &c.peerData, "peer-data", "with -runtime process: the folder under which peers keep their term and vote, one folder per trial removed when it ends; its disk's fsync is what they pay (default: a folder in the output folder, or in the system's temporary folder with -out=)", "-peer-data /mnt/ssd/raftbench")
+	c.value(&c.agents, "agents", "addresses", "with -runtime process: run the peers on these raftbench agents (host:port, comma-separated; peer i on agent i mod N) instead of this host", "-agents 10.0.0.5:7700,10.0.0.6:7700")
+	plain(c, fs.StringVar, &c.linkHost, "link-host", "with -agents: the address of this host that the agents' peers reach the link proxies on", "-link-host 10.0.0.4")
 	plain(c, fs.StringVar, &c.out, "out", "output folder (default: a new timestamped folder under ./raftbench-out; empty with -out= for none)", "-out results/run1   -out= (no folder)")
 	c.value(&c.format, "format", "name", "standard output: table, csv (one row per setting) or json (the summary)", "-format csv")
 	c.limitFlags()

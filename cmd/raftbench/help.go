@@ -28,8 +28,9 @@ split votes and spurious elections, on a simulated network.`,
   raftbench replay -seed S [flags]  rerun one trial (seed from trials.csv) and print its timeline
   raftbench report DIR [flags]      rebuild the charts and report of a saved output folder
   raftbench peer -id I -data DIR    one peer process (started by -runtime process)
+  raftbench agent [flags]           start peers on this host for a driver on another
   raftbench probe [flags]           measure this machine's round trips and fsync, as simulator flags
-  raftbench help [command]          this help, or a command's (replay, report, peer, probe)
+  raftbench help [command]          this help, or a command's (replay, report, peer, agent, probe)
   raftbench version                 the version of this build (also -version)`,
 	examples: `  raftbench -interval 50ms..200ms
   raftbench -interval 50ms..200ms -election-timeout 150ms..300ms,300ms..600ms -trials 1000
@@ -81,6 +82,18 @@ closes, on SIGTERM, or when the driver shuts it down.`,
 	footer:   `Exit status: 0 shut down, 1 failed while running, 2 bad input (flags, a data folder that cannot be used, an address in use).`,
 }
 
+var agentHelp = commandHelp{
+	intro: `raftbench agent starts and kills raftbench peer processes on its host for a
+driver on another host (raftbench -runtime process -agents HOST:PORT,...),
+and reads its clock for the driver, which puts every host's events on one
+timeline. It serves until Ctrl-C or SIGTERM, then kills every peer it
+started; a peer also dies when the driver that asked for it goes away.`,
+	usage: `  raftbench agent [-listen ADDR] [-peer-host HOST] [-data DIR]`,
+	examples: `  raftbench agent -listen 10.0.0.5:7700 -peer-host 10.0.0.5 -data /mnt/ssd/raftbench
+  raftbench -runtime process -agents 10.0.0.5:7700,10.0.0.6:7700 -link-host 10.0.0.4 -interval 50ms -trials 100`,
+	footer: `Exit status: 0 stopped, 1 failed while serving, 2 bad input (flags, an address in use, a data folder that cannot be written).`,
+}
+
 var probeHelp = commandHelp{
 	intro: `raftbench probe measures what a Raft peer pays on this machine: the round trip
 of a gRPC call to a raftbench peer (one it starts on loopback, or -target) and
@@ -114,6 +127,7 @@ var commands = map[string]struct {
 	"raftbench replay": {replayHelp, func() *cli { return replayFlags(new(bool), new(int), new(int)) }},
 	"raftbench report": {reportHelp, reportFlags},
 	"raftbench peer":   {peerHelp, func() *cli { return peerFlags(new(live.PeerOptions)) }},
+	"raftbench agent":  {agentHelp, func() *cli { return agentFlags(new(live.AgentOptions)) }},
 	"raftbench probe":  {probeHelp, func() *cli { return probeFlags(new(probeSettings)) }},
 }
 
@@ -156,7 +170,7 @@ func helpOrVersion(args []string, stdout, stderr io.Writer) (code int, ok bool) 
 		}
 		cmd, known := commands[name]
 		if !known || len(args) > 2 {
-			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay, raftbench help report, raftbench help peer or raftbench help probe\n", strings.Join(args[1:], " "))
+			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay, raftbench help report, raftbench help peer, raftbench help agent or raftbench help probe\n", strings.Join(args[1:], " "))
 			return exitUsage, true
 		}
 		cmd.flags().printUsage(stdout)

@@ -20,6 +20,7 @@ import (
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/fidelity"
 	"github.com/raftbench/raftbench/internal/english"
+	"github.com/raftbench/raftbench/live"
 	"github.com/raftbench/raftbench/report"
 )
 
@@ -34,10 +35,11 @@ const (
 	exitInterrupted = 130
 )
 
-// Seams for tests: the clock that names the default output folder, and
-// the report step.
+// Seams for tests: the clock that names the default output folder, the
+// sweep (a test makes a trial break: no flag can), and the report step.
 var (
 	clock       = time.Now
+	sweep       = bench.SweepEach
 	writeReport = report.Write
 	// peerStdin is a peer process's link to its driver (nil: none).
 	peerStdin io.Reader
@@ -78,6 +80,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if len(args) > 0 && args[0] == "probe" {
 		return runProbe(ctx, args[1:], stdout, stderr, interactive)
 	}
+	if len(args) > 0 && args[0] == "agent" {
+		return runAgent(ctx, args[1:], stdout, stderr)
+	}
 	c := sweepFlags("raftbench")
 	e, code := parseCommandLine(c, args, stdout, stderr)
 	if e == nil {
@@ -93,7 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 		return exitUsage
 	}
 
-	removePeerData, err := peerProcesses(&e.Options, c.peerData, out)
+	removePeerData, err := peerProcesses(&e.Options, c.peerData, c.agents, c.linkHost, out)
 	if err != nil {
 		fmt.Fprintf(stderr, "raftbench: %v\n", err)
 		if out != nil {
@@ -126,7 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if out != nil {
 		each = out.add
 	}
-	outcome, err := bench.SweepEach(ctx, e.Settings, e.Options, progress.update, each)
+	outcome, err := sweep(ctx, e.Settings, e.Options, progress.update, each)
 	progress.finish()
 	traceErr := tracing.stop() // reported after the results are safe
 	var trialsErr error
@@ -137,6 +142,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 		fmt.Fprintf(stderr, "raftbench: %v\n", err)
 		if out != nil && trialsErr == nil {
 			fmt.Fprintf(stderr, "raftbench: the %d trials that finished are in %s\n", out.count, filepath.Join(out.dir, trialsFile))
+		}
+		if errors.Is(err, live.ErrSetup) {
+			return exitUsage // the machine's setup, not Raft, failed: a port, a folder, the peer command
 		}
 		return exitFailed
 	}
@@ -154,7 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	ref := fidelity.LogCabinTop()
 	if rows := fidelity.CompareRun(ref, e.Settings, e.Options, outcome.Results); len(rows) > 0 {
 		fmt.Fprintln(header)
-		fidelity.WriteTable(header, ref, rows)
+		fidelity.WriteTable(header, ref, rows, e.Options.Provenance())
 	}
 	fmt.Fprintf(header, "%s in %.2fs of wall time\n", english.Count(outcome.Done(), "trial"), wall.Seconds())
 	if out != nil {
@@ -218,8 +226,8 @@ func printHeader(w io.Writer, e *bench.Experiment) {
 	for i, d := range e.Intervals {
 		iv[i] = d.String()
 	}
-	fmt.Fprintf(w, "raftbench: scenario %s, %s, %s in all, seed %d, %s, %s time\n",
-		o.Scenario, english.Count(len(e.Settings), "setting"), english.Count(e.TotalTrials(), "trial"), o.Seed, english.Count(o.Parallel, "worker"), o.Runtime)
+	fmt.Fprintf(w, "raftbench: scenario %s, %s, %s in all, seed %d, %s, %s\n",
+		o.Scenario, english.Count(len(e.Settings), "setting"), english.Count(e.TotalTrials(), "trial"), o.Seed, english.Count(o.Parallel, "worker"), o.RuntimeText())
 	fmt.Fprintf(w, "  heartbeat intervals: %s\n", strings.Join(iv, ", "))
 	fmt.Fprintf(w, "  election timeouts:   %s\n\n", strings.Join(e.Timeouts, ", "))
 }

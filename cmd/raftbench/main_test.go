@@ -332,3 +332,60 @@ func TestTracedReplayCarriesPointAndTrial(t *testing.T) {
 		}
 	}
 }
+
+// spanNames counts the spans of an OTLP/JSON trace file by name.
+func spanNames(t *testing.T, file string) map[string]int {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		ResourceSpans []struct {
+			ScopeSpans []struct {
+				Spans []struct {
+					Name string `json:"name"`
+				} `json:"spans"`
+			} `json:"scopeSpans"`
+		} `json:"resourceSpans"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, rs := range doc.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				names[s.Name]++
+			}
+		}
+	}
+	return names
+}
+
+// -trace-all records the heartbeat rounds a trace otherwise sums up; both
+// ways a trace has its setup and fault-free window spans.
+func TestTraceAllRecordsTheHeartbeats(t *testing.T) {
+	dir := t.TempDir()
+	count := map[bool]map[string]int{}
+	for _, all := range []bool{false, true} {
+		file := filepath.Join(dir, fmt.Sprintf("all-%v.otlp.json", all))
+		args := []string{"-interval", "75ms", "-trials", "2", "-trace-trials", "2", "-quiet", "1s", "-out=", "-trace-file", file}
+		if all {
+			args = append(args, "-trace-all")
+		}
+		if code, _, stderr := runCLI(t, args...); code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		count[all] = spanNames(t, file)
+		if count[all]["setup"] != 2 || count[all]["fault-free window"] != 2 || count[all]["failover"] != 2 {
+			t.Errorf("all=%v: spans %v; want a setup, a fault-free window and a failover for each of the 2 trials", all, count[all])
+		}
+	}
+	// A 1s window at 75ms holds 14 heartbeat rounds a trial; the measured
+	// phase, a failover, a few.
+	if count[false]["startReplication"] >= 2*14 || count[true]["startReplication"] < count[false]["startReplication"]+2*14 {
+		t.Errorf("startReplication spans: %d by default, %d with -trace-all; want the fault-free windows' 28 rounds only with -trace-all",
+			count[false]["startReplication"], count[true]["startReplication"])
+	}
+}

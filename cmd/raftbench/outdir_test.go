@@ -3,17 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/report"
+	"github.com/raftbench/raftbench/sim"
 )
 
 // unwritableParent is a folder in which nothing can be created: a
@@ -186,5 +190,71 @@ func TestExitStatusesAreDocumented(t *testing.T) {
 		if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
 			t.Errorf("README does not say %q", want)
 		}
+	}
+}
+
+// A broken run (exit 1) keeps the trials that finished before the trial
+// that broke: trials.csv holds them, and stderr says what broke and where
+// they are. No flag breaks a trial, so the sweep is the real one for the
+// first trials; then, as on two workers, trial 6 breaks (a safety
+// violation) after trial 7 finished, which waits in trials.csv's order
+// for a trial 6 that never comes.
+func TestBrokenRunKeepsFinishedTrials(t *testing.T) {
+	const broken = 6
+	violation := &sim.SafetyError{Violations: []sim.Violation{{At: 812 * ms, Rule: "one leader per term", Term: 3, Peers: []int{1, 4},
+		Detail: "peer 4 became leader of a term peer 1 leads"}}}
+	const seed = 1 // the default -seed
+	sweep = func(ctx context.Context, settings []bench.Setting, o bench.Options, progress func(int, int), each func(bench.Result)) (*bench.Outcome, error) {
+		first := o
+		first.Trials = broken
+		if _, err := bench.SweepEach(ctx, settings, first, progress, each); err != nil {
+			return nil, err
+		}
+		r, _, err := bench.RunTrial(bench.Trial{Setting: settings[0], Options: o, Seed: bench.TrialSeed(o.Seed, 0, broken+1), Index: broken + 1})
+		if err != nil {
+			return nil, err
+		}
+		each(r)
+		// What bench.SweepEach returns when a trial breaks.
+		return nil, fmt.Errorf("trial seed %d (%v): %w", bench.TrialSeed(o.Seed, 0, broken), settings[0], violation)
+	}
+	t.Cleanup(func() { sweep = bench.SweepEach })
+	dir := filepath.Join(t.TempDir(), "run")
+	code, _, stderr := runCLI(t, "-interval", "75ms", "-trials", "20", "-out", dir)
+	if code != exitFailed {
+		t.Fatalf("exit %d, stderr %q; want 1", code, stderr)
+	}
+	f, err := os.Open(filepath.Join(dir, "trials.csv"))
+	if err != nil {
+		t.Fatalf("the output folder of a broken run: %v", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("trials.csv: %v, %d rows", err, len(rows))
+	}
+	// Each finished trial once, by its seed, and not the broken one.
+	seeds := map[string]bool{}
+	seedCol := slices.Index(rows[0], "seed")
+	for _, row := range rows[1:] {
+		seeds[row[seedCol]] = true
+	}
+	finished := []int{0, 1, 2, 3, 4, 5, 7}
+	for _, i := range finished {
+		if s := fmt.Sprint(bench.TrialSeed(seed, 0, i)); !seeds[s] {
+			t.Errorf("trials.csv lacks finished trial %d (seed %s)", i, s)
+		}
+	}
+	if len(rows)-1 != len(finished) || len(seeds) != len(finished) {
+		t.Errorf("trials.csv has %d rows of %d seeds; want the %d finished trials", len(rows)-1, len(seeds), len(finished))
+	}
+	var broke, kept bool
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		broke = broke || strings.Contains(l, fmt.Sprintf("trial seed %d", bench.TrialSeed(seed, 0, broken))) &&
+			strings.Contains(l, "safety violation at 812ms: one leader per term: term 3")
+		kept = kept || strings.Contains(l, fmt.Sprintf("the %d trials that finished are in %s", len(finished), filepath.Join(dir, "trials.csv")))
+	}
+	if !broke || !kept {
+		t.Errorf("stderr %q; want a line saying which trial broke and how, and one saying where the %d finished trials are", stderr, len(finished))
 	}
 }

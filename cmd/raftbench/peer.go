@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/live"
@@ -72,8 +74,11 @@ func peerCommand() ([]string, error) {
 // peer, and the folder its peers keep their state in (made now, so that a
 // folder that cannot be used is found before the first trial). The
 // returned function removes that folder.
-func peerProcesses(o *bench.Options, peerData string, out *outFolder) (func(), error) {
+func peerProcesses(o *bench.Options, peerData string, agents []string, linkHost string, out *outFolder) (func(), error) {
 	if o.Runtime != sim.Process {
+		if len(agents) > 0 {
+			return nil, &bench.FieldError{Field: "agents", Value: strings.Join(agents, ","), Err: errors.New("agents run peer processes: add -runtime process")}
+		}
 		return func() {}, nil
 	}
 	cmd, err := peerCommand()
@@ -98,6 +103,11 @@ func peerProcesses(o *bench.Options, peerData string, out *outFolder) (func(), e
 			return nil, fmt.Errorf("peers' data: %w (choose a folder with -peer-data)", err)
 		}
 	}
-	o.Processes = &bench.Processes{Command: cmd, DataRoot: root}
-	return func() { os.RemoveAll(root) }, nil
+	o.Processes = &bench.Processes{Command: cmd, DataRoot: root, Agents: agents, LinkHost: linkHost}
+	return func() {
+		os.RemoveAll(root)
+		if len(agents) > 0 {
+			live.RemoveAgentData(context.Background(), agents, filepath.Base(root))
+		}
+	}, nil
 }

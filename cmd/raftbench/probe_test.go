@@ -25,7 +25,7 @@ import (
 // (TestMain).
 func probeCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	t.Setenv(asRaftbenchEnv, "1")
+	t.Setenv(asMainEnv, "1")
 	return runCLI(t, append([]string{"probe"}, args...)...)
 }
 
@@ -334,7 +334,7 @@ func TestProbeRefusesAReadOnlyFolder(t *testing.T) {
 }
 
 func TestProbeInterruptedWritesNothing(t *testing.T) {
-	t.Setenv(asRaftbenchEnv, "1")
+	t.Setenv(asMainEnv, "1")
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)

@@ -72,7 +72,7 @@ func replayFlags(showRPCs *bool, point, trial *int) *cli {
 	plain(c, c.fs.IntVar, trial, "trial", "the trial's index in its setting, from the trial column of trials.csv: a traced replay carries it (optional)", "-trial 17")
 	c.only([]string{"interval", "election-timeout", "nodes", "latency", "loss", "fsync", "persist-delay",
 		"rpc-timeout", "timer-jitter", "timeout-resolution", "scenario", "eligible", "boot-skew", "duration",
-		"quiet", "limit", "seed", "runtime", "otlp-endpoint", "otlp-protocol", "trace-file", "rpcs", "point", "trial"},
+		"quiet", "limit", "seed", "runtime", "otlp-endpoint", "otlp-protocol", "trace-file", "trace-all", "rpcs", "point", "trial"},
 		map[string]flagText{
 			"interval": {"the trial's heartbeat interval (one value)", "-interval 50ms"},
 			"election-timeout": {"the trial's election-timeout range MIN..MAX, as durations or multiples of the interval (default: the paper's rule, min = 2 x interval, max = 2 x min)",

@@ -368,7 +368,9 @@ type PeerConfig struct {
 	OtlpEndpoint string `protobuf:"bytes,11,opt,name=otlp_endpoint,json=otlpEndpoint,proto3" json:"otlp_endpoint,omitempty"`
 	// The W3C traceparent of the span the peer's rounds hang from (a trial's
 	// root span); empty: each round starts a trace of its own.
-	TraceParent   string `protobuf:"bytes,12,opt,name=trace_parent,json=traceParent,proto3" json:"trace_parent,omitempty"`
+	TraceParent string `protobuf:"bytes,12,opt,name=trace_parent,json=traceParent,proto3" json:"trace_parent,omitempty"`
+	// The OTLP transport for otlp_endpoint: grpc (empty) or http.
+	OtlpProtocol  string `protobuf:"bytes,13,opt,name=otlp_protocol,json=otlpProtocol,proto3" json:"otlp_protocol,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -483,6 +485,13 @@ func (x *PeerConfig) GetOtlpEndpoint() string {
 func (x *PeerConfig) GetTraceParent() string {
 	if x != nil {
 		return x.TraceParent
+	}
+	return ""
+}
+
+func (x *PeerConfig) GetOtlpProtocol() string {
+	if x != nil {
+		return x.OtlpProtocol
 	}
 	return ""
 }
@@ -794,6 +803,398 @@ func (x *Event) GetDiskVote() int32 {
 	return 0
 }
 
+type RunPeerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int32                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The peer's data folder, relative to the agent's data root (the same
+	// folder when the peer restarts).
+	DataDir       string `protobuf:"bytes,2,opt,name=data_dir,json=dataDir,proto3" json:"data_dir,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RunPeerRequest) Reset() {
+	*x = RunPeerRequest{}
+	mi := &file_live_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RunPeerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RunPeerRequest) ProtoMessage() {}
+
+func (x *RunPeerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_live_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RunPeerRequest.ProtoReflect.Descriptor instead.
+func (*RunPeerRequest) Descriptor() ([]byte, []int) {
+	return file_live_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RunPeerRequest) GetId() int32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *RunPeerRequest) GetDataDir() string {
+	if x != nil {
+		return x.DataDir
+	}
+	return ""
+}
+
+type PeerStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Status:
+	//
+	//	*PeerStatus_Started
+	//	*PeerStatus_Exited
+	Status        isPeerStatus_Status `protobuf_oneof:"status"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeerStatus) Reset() {
+	*x = PeerStatus{}
+	mi := &file_live_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeerStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeerStatus) ProtoMessage() {}
+
+func (x *PeerStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_live_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeerStatus.ProtoReflect.Descriptor instead.
+func (*PeerStatus) Descriptor() ([]byte, []int) {
+	return file_live_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *PeerStatus) GetStatus() isPeerStatus_Status {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *PeerStatus) GetStarted() *PeerStarted {
+	if x != nil {
+		if x, ok := x.Status.(*PeerStatus_Started); ok {
+			return x.Started
+		}
+	}
+	return nil
+}
+
+func (x *PeerStatus) GetExited() *PeerExited {
+	if x != nil {
+		if x, ok := x.Status.(*PeerStatus_Exited); ok {
+			return x.Exited
+		}
+	}
+	return nil
+}
+
+type isPeerStatus_Status interface {
+	isPeerStatus_Status()
+}
+
+type PeerStatus_Started struct {
+	Started *PeerStarted `protobuf:"bytes,1,opt,name=started,proto3,oneof"`
+}
+
+type PeerStatus_Exited struct {
+	Exited *PeerExited `protobuf:"bytes,2,opt,name=exited,proto3,oneof"`
+}
+
+func (*PeerStatus_Started) isPeerStatus_Status() {}
+
+func (*PeerStatus_Exited) isPeerStatus_Status() {}
+
+type PeerStarted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Addr          string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
+	Pid           int32                  `protobuf:"varint,2,opt,name=pid,proto3" json:"pid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeerStarted) Reset() {
+	*x = PeerStarted{}
+	mi := &file_live_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeerStarted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeerStarted) ProtoMessage() {}
+
+func (x *PeerStarted) ProtoReflect() protoreflect.Message {
+	mi := &file_live_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeerStarted.ProtoReflect.Descriptor instead.
+func (*PeerStarted) Descriptor() ([]byte, []int) {
+	return file_live_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PeerStarted) GetAddr() string {
+	if x != nil {
+		return x.Addr
+	}
+	return ""
+}
+
+func (x *PeerStarted) GetPid() int32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+type PeerExited struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Why           string                 `protobuf:"bytes,1,opt,name=why,proto3" json:"why,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PeerExited) Reset() {
+	*x = PeerExited{}
+	mi := &file_live_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PeerExited) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PeerExited) ProtoMessage() {}
+
+func (x *PeerExited) ProtoReflect() protoreflect.Message {
+	mi := &file_live_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PeerExited.ProtoReflect.Descriptor instead.
+func (*PeerExited) Descriptor() ([]byte, []int) {
+	return file_live_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *PeerExited) GetWhy() string {
+	if x != nil {
+		return x.Why
+	}
+	return ""
+}
+
+type KillPeerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pid           int32                  `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KillPeerRequest) Reset() {
+	*x = KillPeerRequest{}
+	mi := &file_live_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KillPeerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KillPeerRequest) ProtoMessage() {}
+
+func (x *KillPeerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_live_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KillPeerRequest.ProtoReflect.Descriptor instead.
+func (*KillPeerRequest) Descriptor() ([]byte, []int) {
+	return file_live_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *KillPeerRequest) GetPid() int32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+type KillPeerReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KillPeerReply) Reset() {
+	*x = KillPeerReply{}
+	mi := &file_live_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KillPeerReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KillPeerReply) ProtoMessage() {}
+
+func (x *KillPeerReply) ProtoReflect() protoreflect.Message {
+	mi := &file_live_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KillPeerReply.ProtoReflect.Descriptor instead.
+func (*KillPeerReply) Descriptor() ([]byte, []int) {
+	return file_live_proto_rawDescGZIP(), []int{17}
+}
+
+type RemoveDataRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dir           string                 `protobuf:"bytes,1,opt,name=dir,proto3" json:"dir,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveDataRequest) Reset() {
+	*x = RemoveDataRequest{}
+	mi := &file_live_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveDataRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveDataRequest) ProtoMessage() {}
+
+func (x *RemoveDataRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_live_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveDataRequest.ProtoReflect.Descriptor instead.
+func (*RemoveDataRequest) Descriptor() ([]byte, []int) {
+	return file_live_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RemoveDataRequest) GetDir() string {
+	if x != nil {
+		return x.Dir
+	}
+	return ""
+}
+
+type RemoveDataReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveDataReply) Reset() {
+	*x = RemoveDataReply{}
+	mi := &file_live_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveDataReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveDataReply) ProtoMessage() {}
+
+func (x *RemoveDataReply) ProtoReflect() protoreflect.Message {
+	mi := &file_live_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveDataReply.ProtoReflect.Descriptor instead.
+func (*RemoveDataReply) Descriptor() ([]byte, []int) {
+	return file_live_proto_rawDescGZIP(), []int{19}
+}
+
 var File_live_proto protoreflect.FileDescriptor
 
 const file_live_proto_rawDesc = "" +
@@ -814,7 +1215,7 @@ const file_live_proto_rawDesc = "" +
 	"\x12AppendEntriesReply\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12\x18\n" +
 	"\asuccess\x18\x02 \x01(\bR\asuccess\"\x0f\n" +
-	"\rEventsRequest\"\x84\x04\n" +
+	"\rEventsRequest\"\xa9\x04\n" +
 	"\n" +
 	"PeerConfig\x12\x1d\n" +
 	"\n" +
@@ -830,7 +1231,8 @@ const file_live_proto_rawDesc = "" +
 	"\x0estart_delay_ns\x18\n" +
 	" \x01(\x03R\fstartDelayNs\x12#\n" +
 	"\rotlp_endpoint\x18\v \x01(\tR\fotlpEndpoint\x12!\n" +
-	"\ftrace_parent\x18\f \x01(\tR\vtraceParent\"A\n" +
+	"\ftrace_parent\x18\f \x01(\tR\vtraceParent\x12#\n" +
+	"\rotlp_protocol\x18\r \x01(\tR\fotlpProtocol\"A\n" +
 	"\x0eConfigureReply\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12\x1b\n" +
 	"\tvoted_for\x18\x02 \x01(\x05R\bvotedFor\"\x0e\n" +
@@ -854,7 +1256,27 @@ const file_live_proto_rawDesc = "" +
 	"\x04VOTE\x10\x01\x12\r\n" +
 	"\tHEARTBEAT\x10\x02\x12\x13\n" +
 	"\x0fHEARTBEAT_ROUND\x10\x03\x12\r\n" +
-	"\tVOTE_SENT\x10\x042\xbc\x01\n" +
+	"\tVOTE_SENT\x10\x04\";\n" +
+	"\x0eRunPeerRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x05R\x02id\x12\x19\n" +
+	"\bdata_dir\x18\x02 \x01(\tR\adataDir\"\x8b\x01\n" +
+	"\n" +
+	"PeerStatus\x12:\n" +
+	"\astarted\x18\x01 \x01(\v2\x1e.raftbench.live.v1.PeerStartedH\x00R\astarted\x127\n" +
+	"\x06exited\x18\x02 \x01(\v2\x1d.raftbench.live.v1.PeerExitedH\x00R\x06exitedB\b\n" +
+	"\x06status\"3\n" +
+	"\vPeerStarted\x12\x12\n" +
+	"\x04addr\x18\x01 \x01(\tR\x04addr\x12\x10\n" +
+	"\x03pid\x18\x02 \x01(\x05R\x03pid\"\x1e\n" +
+	"\n" +
+	"PeerExited\x12\x10\n" +
+	"\x03why\x18\x01 \x01(\tR\x03why\"#\n" +
+	"\x0fKillPeerRequest\x12\x10\n" +
+	"\x03pid\x18\x01 \x01(\x05R\x03pid\"\x0f\n" +
+	"\rKillPeerReply\"%\n" +
+	"\x11RemoveDataRequest\x12\x10\n" +
+	"\x03dir\x18\x01 \x01(\tR\x03dir\"\x11\n" +
+	"\x0fRemoveDataReply2\xbc\x01\n" +
 	"\x04Raft\x12V\n" +
 	"\vRequestVote\x12\".raftbench.live.v1.RequestVoteArgs\x1a#.raftbench.live.v1.RequestVoteReply\x12\\\n" +
 	"\rAppendEntries\x12$.raftbench.live.v1.AppendEntriesArgs\x1a%.raftbench.live.v1.AppendEntriesReply2\xbb\x02\n" +
@@ -862,7 +1284,13 @@ const file_live_proto_rawDesc = "" +
 	"\x06Events\x12 .raftbench.live.v1.EventsRequest\x1a\x18.raftbench.live.v1.Event0\x01\x12M\n" +
 	"\tConfigure\x12\x1d.raftbench.live.v1.PeerConfig\x1a!.raftbench.live.v1.ConfigureReply\x12G\n" +
 	"\x05Clock\x12\x1f.raftbench.live.v1.ClockRequest\x1a\x1d.raftbench.live.v1.ClockReply\x12P\n" +
-	"\bShutdown\x12\".raftbench.live.v1.ShutdownRequest\x1a .raftbench.live.v1.ShutdownReplyB,Z*github.com/raftbench/raftbench/live/livepbb\x06proto3"
+	"\bShutdown\x12\".raftbench.live.v1.ShutdownRequest\x1a .raftbench.live.v1.ShutdownReply2\xc9\x02\n" +
+	"\x05Agent\x12M\n" +
+	"\aRunPeer\x12!.raftbench.live.v1.RunPeerRequest\x1a\x1d.raftbench.live.v1.PeerStatus0\x01\x12P\n" +
+	"\bKillPeer\x12\".raftbench.live.v1.KillPeerRequest\x1a .raftbench.live.v1.KillPeerReply\x12V\n" +
+	"\n" +
+	"RemoveData\x12$.raftbench.live.v1.RemoveDataRequest\x1a\".raftbench.live.v1.RemoveDataReply\x12G\n" +
+	"\x05Clock\x12\x1f.raftbench.live.v1.ClockRequest\x1a\x1d.raftbench.live.v1.ClockReplyB,Z*github.com/raftbench/raftbench/live/livepbb\x06proto3"
 
 var (
 	file_live_proto_rawDescOnce sync.Once
@@ -877,7 +1305,7 @@ func file_live_proto_rawDescGZIP() []byte {
 }
 
 var file_live_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_live_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_live_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_live_proto_goTypes = []any{
 	(Event_Kind)(0),            // 0: raftbench.live.v1.Event.Kind
 	(*RequestVoteArgs)(nil),    // 1: raftbench.live.v1.RequestVoteArgs
@@ -892,26 +1320,44 @@ var file_live_proto_goTypes = []any{
 	(*ShutdownRequest)(nil),    // 10: raftbench.live.v1.ShutdownRequest
 	(*ShutdownReply)(nil),      // 11: raftbench.live.v1.ShutdownReply
 	(*Event)(nil),              // 12: raftbench.live.v1.Event
+	(*RunPeerRequest)(nil),     // 13: raftbench.live.v1.RunPeerRequest
+	(*PeerStatus)(nil),         // 14: raftbench.live.v1.PeerStatus
+	(*PeerStarted)(nil),        // 15: raftbench.live.v1.PeerStarted
+	(*PeerExited)(nil),         // 16: raftbench.live.v1.PeerExited
+	(*KillPeerRequest)(nil),    // 17: raftbench.live.v1.KillPeerRequest
+	(*KillPeerReply)(nil),      // 18: raftbench.live.v1.KillPeerReply
+	(*RemoveDataRequest)(nil),  // 19: raftbench.live.v1.RemoveDataRequest
+	(*RemoveDataReply)(nil),    // 20: raftbench.live.v1.RemoveDataReply
 }
 var file_live_proto_depIdxs = []int32{
 	0,  // 0: raftbench.live.v1.Event.kind:type_name -> raftbench.live.v1.Event.Kind
-	1,  // 1: raftbench.live.v1.Raft.RequestVote:input_type -> raftbench.live.v1.RequestVoteArgs
-	3,  // 2: raftbench.live.v1.Raft.AppendEntries:input_type -> raftbench.live.v1.AppendEntriesArgs
-	5,  // 3: raftbench.live.v1.Control.Events:input_type -> raftbench.live.v1.EventsRequest
-	6,  // 4: raftbench.live.v1.Control.Configure:input_type -> raftbench.live.v1.PeerConfig
-	8,  // 5: raftbench.live.v1.Control.Clock:input_type -> raftbench.live.v1.ClockRequest
-	10, // 6: raftbench.live.v1.Control.Shutdown:input_type -> raftbench.live.v1.ShutdownRequest
-	2,  // 7: raftbench.live.v1.Raft.RequestVote:output_type -> raftbench.live.v1.RequestVoteReply
-	4,  // 8: raftbench.live.v1.Raft.AppendEntries:output_type -> raftbench.live.v1.AppendEntriesReply
-	12, // 9: raftbench.live.v1.Control.Events:output_type -> raftbench.live.v1.Event
-	7,  // 10: raftbench.live.v1.Control.Configure:output_type -> raftbench.live.v1.ConfigureReply
-	9,  // 11: raftbench.live.v1.Control.Clock:output_type -> raftbench.live.v1.ClockReply
-	11, // 12: raftbench.live.v1.Control.Shutdown:output_type -> raftbench.live.v1.ShutdownReply
-	7,  // [7:13] is the sub-list for method output_type
-	1,  // [1:7] is the sub-list for method input_type
-	1,  // [1:1] is the sub-list for extension type_name
-	1,  // [1:1] is the sub-list for extension extendee
-	0,  // [0:1] is the sub-list for field type_name
+	15, // 1: raftbench.live.v1.PeerStatus.started:type_name -> raftbench.live.v1.PeerStarted
+	16, // 2: raftbench.live.v1.PeerStatus.exited:type_name -> raftbench.live.v1.PeerExited
+	1,  // 3: raftbench.live.v1.Raft.RequestVote:input_type -> raftbench.live.v1.RequestVoteArgs
+	3,  // 4: raftbench.live.v1.Raft.AppendEntries:input_type -> raftbench.live.v1.AppendEntriesArgs
+	5,  // 5: raftbench.live.v1.Control.Events:input_type -> raftbench.live.v1.EventsRequest
+	6,  // 6: raftbench.live.v1.Control.Configure:input_type -> raftbench.live.v1.PeerConfig
+	8,  // 7: raftbench.live.v1.Control.Clock:input_type -> raftbench.live.v1.ClockRequest
+	10, // 8: raftbench.live.v1.Control.Shutdown:input_type -> raftbench.live.v1.ShutdownRequest
+	13, // 9: raftbench.live.v1.Agent.RunPeer:input_type -> raftbench.live.v1.RunPeerRequest
+	17, // 10: raftbench.live.v1.Agent.KillPeer:input_type -> raftbench.live.v1.KillPeerRequest
+	19, // 11: raftbench.live.v1.Agent.RemoveData:input_type -> raftbench.live.v1.RemoveDataRequest
+	8,  // 12: raftbench.live.v1.Agent.Clock:input_type -> raftbench.live.v1.ClockRequest
+	2,  // 13: raftbench.live.v1.Raft.RequestVote:output_type -> raftbench.live.v1.RequestVoteReply
+	4,  // 14: raftbench.live.v1.Raft.AppendEntries:output_type -> raftbench.live.v1.AppendEntriesReply
+	12, // 15: raftbench.live.v1.Control.Events:output_type -> raftbench.live.v1.Event
+	7,  // 16: raftbench.live.v1.Control.Configure:output_type -> raftbench.live.v1.ConfigureReply
+	9,  // 17: raftbench.live.v1.Control.Clock:output_type -> raftbench.live.v1.ClockReply
+	11, // 18: raftbench.live.v1.Control.Shutdown:output_type -> raftbench.live.v1.ShutdownReply
+	14, // 19: raftbench.live.v1.Agent.RunPeer:output_type -> raftbench.live.v1.PeerStatus
+	18, // 20: raftbench.live.v1.Agent.KillPeer:output_type -> raftbench.live.v1.KillPeerReply
+	20, // 21: raftbench.live.v1.Agent.RemoveData:output_type -> raftbench.live.v1.RemoveDataReply
+	9,  // 22: raftbench.live.v1.Agent.Clock:output_type -> raftbench.live.v1.ClockReply
+	13, // [13:23] is the sub-list for method output_type
+	3,  // [3:13] is the sub-list for method input_type
+	3,  // [3:3] is the sub-list for extension type_name
+	3,  // [3:3] is the sub-list for extension extendee
+	0,  // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_live_proto_init() }
@@ -919,15 +1365,19 @@ func file_live_proto_init() {
 	if File_live_proto != nil {
 		return
 	}
+	file_live_proto_msgTypes[13].OneofWrappers = []any{
+		(*PeerStatus_Started)(nil),
+		(*PeerStatus_Exited)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_live_proto_rawDesc), len(file_live_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   12,
+			NumMessages:   20,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_live_proto_goTypes,
 		DependencyIndexes: file_live_proto_depIdxs,

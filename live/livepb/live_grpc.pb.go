@@ -408,3 +408,243 @@ var Control_ServiceDesc = grpc.ServiceDesc{
 	},
 	Metadata: "live.proto",
 }
+
+const (
+	Agent_RunPeer_FullMethodName    = "/raftbench.live.v1.Agent/RunPeer"
+	Agent_KillPeer_FullMethodName   = "/raftbench.live.v1.Agent/KillPeer"
+	Agent_RemoveData_FullMethodName = "/raftbench.live.v1.Agent/RemoveData"
+	Agent_Clock_FullMethodName      = "/raftbench.live.v1.Agent/Clock"
+)
+
+// AgentClient is the client API for Agent service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Agent starts and kills peer processes on its host for a driver on
+// another (`raftbench agent`).
+type AgentClient interface {
+	// RunPeer starts a peer process and reports on it: first Started, then,
+	// when the process has ended, Exited. The process lives as long as this
+	// stream: if the driver cancels it or goes away, the agent kills it.
+	RunPeer(ctx context.Context, in *RunPeerRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[PeerStatus], error)
+	// KillPeer ends a peer this agent started with SIGKILL, by its process
+	// id, and returns once it is gone.
+	KillPeer(ctx context.Context, in *KillPeerRequest, opts ...grpc.CallOption) (*KillPeerReply, error)
+	// RemoveData deletes a folder of peers' data under the agent's root.
+	RemoveData(ctx context.Context, in *RemoveDataRequest, opts ...grpc.CallOption) (*RemoveDataReply, error)
+	// Clock reads the agent's wall clock (the same as its peers').
+	Clock(ctx context.Context, in *ClockRequest, opts ...grpc.CallOption) (*ClockReply, error)
+}
+
+type agentClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewAgentClient(cc grpc.ClientConnInterface) AgentClient {
+	return &agentClient{cc}
+}
+
+func (c *agentClient) RunPeer(ctx context.Context, in *RunPeerRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[PeerStatus], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Agent_ServiceDesc.Streams[0], Agent_RunPeer_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[RunPeerRequest, PeerStatus]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Agent_RunPeerClient = grpc.ServerStreamingClient[PeerStatus]
+
+func (c *agentClient) KillPeer(ctx context.Context, in *KillPeerRequest, opts ...grpc.CallOption) (*KillPeerReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KillPeerReply)
+	err := c.cc.Invoke(ctx, Agent_KillPeer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *agentClient) RemoveData(ctx context.Context, in *RemoveDataRequest, opts ...grpc.CallOption) (*RemoveDataReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveDataReply)
+	err := c.cc.Invoke(ctx, Agent_RemoveData_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *agentClient) Clock(ctx context.Context, in *ClockRequest, opts ...grpc.CallOption) (*ClockReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ClockReply)
+	err := c.cc.Invoke(ctx, Agent_Clock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AgentServer is the server API for Agent service.
+// All implementations must embed UnimplementedAgentServer
+// for forward compatibility.
+//
+// Agent starts and kills peer processes on its host for a driver on
+// another (`raftbench agent`).
+type AgentServer interface {
+	// RunPeer starts a peer process and reports on it: first Started, then,
+	// when the process has ended, Exited. The process lives as long as this
+	// stream: if the driver cancels it or goes away, the agent kills it.
+	RunPeer(*RunPeerRequest, grpc.ServerStreamingServer[PeerStatus]) error
+	// KillPeer ends a peer this agent started with SIGKILL, by its process
+	// id, and returns once it is gone.
+	KillPeer(context.Context, *KillPeerRequest) (*KillPeerReply, error)
+	// RemoveData deletes a folder of peers' data under the agent's root.
+	RemoveData(context.Context, *RemoveDataRequest) (*RemoveDataReply, error)
+	// Clock reads the agent's wall clock (the same as its peers').
+	Clock(context.Context, *ClockRequest) (*ClockReply, error)
+	mustEmbedUnimplementedAgentServer()
+}
+
+// UnimplementedAgentServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedAgentServer struct{}
+
+func (UnimplementedAgentServer) RunPeer(*RunPeerRequest, grpc.ServerStreamingServer[PeerStatus]) error {
+	return status.Error(codes.Unimplemented, "method RunPeer not implemented")
+}
+func (UnimplementedAgentServer) KillPeer(context.Context, *KillPeerRequest) (*KillPeerReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method KillPeer not implemented")
+}
+func (UnimplementedAgentServer) RemoveData(context.Context, *RemoveDataRequest) (*RemoveDataReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveData not implemented")
+}
+func (UnimplementedAgentServer) Clock(context.Context, *ClockRequest) (*ClockReply, error) {
+	return nil, status.Error(codes.Unimplemented, "method Clock not implemented")
+}
+func (UnimplementedAgentServer) mustEmbedUnimplementedAgentServer() {}
+func (UnimplementedAgentServer) testEmbeddedByValue()               {}
+
+// UnsafeAgentServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to AgentServer will
+// result in compilation errors.
+type UnsafeAgentServer interface {
+	mustEmbedUnimplementedAgentServer()
+}
+
+func RegisterAgentServer(s grpc.ServiceRegistrar, srv AgentServer) {
+	// If the following call panics, it indicates UnimplementedAgentServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Agent_ServiceDesc, srv)
+}
+
+func _Agent_RunPeer_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(RunPeerRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(AgentServer).RunPeer(m, &grpc.GenericServerStream[RunPeerRequest, PeerStatus]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Agent_RunPeerServer = grpc.ServerStreamingServer[PeerStatus]
+
+func _Agent_KillPeer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(KillPeerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AgentServer).KillPeer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Agent_KillPeer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AgentServer).KillPeer(ctx, req.(*KillPeerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Agent_RemoveData_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveDataRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AgentServer).RemoveData(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Agent_RemoveData_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AgentServer).RemoveData(ctx, req.(*RemoveDataRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Agent_Clock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AgentServer).Clock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Agent_Clock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AgentServer).Clock(ctx, req.(*ClockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Agent_ServiceDesc is the grpc.ServiceDesc for Agent service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Agent_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "raftbench.live.v1.Agent",
+	HandlerType: (*AgentServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "KillPeer",
+			Handler:    _Agent_KillPeer_Handler,
+		},
+		{
+			MethodName: "RemoveData",
+			Handler:    _Agent_RemoveData_Handler,
+		},
+		{
+			MethodName: "Clock",
+			Handler:    _Agent_Clock_Handler,
+		},
+	},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "RunPeer",
+			Handler:       _Agent_RunPeer_Handler,
+			ServerStreams: true,
+		},
+	},
+	Metadata: "live.proto",
+}

@@ -209,7 +209,7 @@ func TestTracesInJaeger(t *testing.T) {
 	raftbench := filepath.Join(work, "raftbench")
 	run(t, "../..", "go", "build", "-o", raftbench, "./cmd/raftbench")
 
-	const nodes, traced = 5, 2
+	const nodes, traced, latencyMs = 5, 2, 5
 	sweeps := []struct {
 		name string
 		args []string
@@ -220,7 +220,7 @@ func TestTracesInJaeger(t *testing.T) {
 	trials := map[string]trialRow{}
 	for _, s := range sweeps {
 		out := filepath.Join(work, s.name)
-		args := append([]string{"-interval", "75ms", "-election-timeout", "150ms..300ms", "-nodes", fmt.Sprint(nodes),
+		args := append([]string{"-interval", "75ms", "-election-timeout", "150ms..300ms", "-nodes", fmt.Sprint(nodes), "-latency", fmt.Sprintf("%dms", latencyMs),
 			"-trials", "4", "-trace-trials", fmt.Sprint(traced), "-quiet", "300ms", "-out", out}, s.args...)
 		run(t, work, raftbench, args...)
 		for seed, row := range readTrials(t, filepath.Join(out, "trials.csv")) {
@@ -273,15 +273,48 @@ func TestTracesInJaeger(t *testing.T) {
 		if !ok {
 			t.Fatalf("trace %s is of seed %q, which no trials.csv row has", tr.TraceID, seed)
 		}
-		// The span count is what the trial's RPC counters imply: the trial
-		// and its failover, one span per RPC sent and per RPC delivered, one
-		// per election round and per heartbeat round (each sends to every
-		// other peer).
-		rvSent, aeSent := row.int(t, "request_votes"), row.int(t, "append_entries")
-		want := 2 + rvSent + row.int(t, "request_votes_delivered") + aeSent + row.int(t, "append_entries_delivered") +
-			rvSent/(nodes-1) + aeSent/(nodes-1)
-		if len(tr.Spans) != want {
-			t.Errorf("trace of seed %s has %d spans; its trial implies %d", seed, len(tr.Spans), want)
+		// The span count is what the trial's RPC counters imply. A trace
+		// records the measured phase (crash to stable leader) in full and,
+		// after it, election rounds only; the setup and the fault-free
+		// window are one span each. So: the trial, its failover, setup and
+		// window spans; in the measured phase one span per RPC sent and per
+		// RPC delivered, one per election round and per heartbeat round
+		// (each sends to every other peer); the same for the window's
+		// election rounds. With no loss no peer misses two heartbeats, so
+		// nothing else elects (a restarted peer hears the leader long
+		// before its timeout).
+		pRV, pAE, qRV := row.int(t, "phase_request_votes"), row.int(t, "phase_append_entries"), row.int(t, "quiet_request_votes")
+		want := 4 + pRV + row.int(t, "phase_request_votes_delivered") + pAE + row.int(t, "phase_append_entries_delivered") +
+			pRV/(nodes-1) + pAE/(nodes-1) + qRV + row.int(t, "quiet_request_votes_delivered") + qRV/(nodes-1)
+		// Handler spans follow their calls, the counters the clock: a
+		// crash less than the latency after the leader's last round leaves
+		// that round's calls landing in the phase from a round not
+		// recorded; and the new leader's first round can reach the crashed
+		// peer at the very instant the phase ends, when it restarts, from a
+		// recorded call (at most one such span).
+		if row.ms(t, "crash_offset_ms") < latencyMs {
+			want -= nodes - 1
+		}
+		crashed := ""
+		for _, l := range root.Logs {
+			if tag(l.Fields, "event") == "crash" {
+				crashed = tag(l.Fields, "raft.peer")
+			}
+		}
+		late := 0
+		for _, s := range tr.Spans {
+			if s.OperationName == "AppendEntries" && tag(s.Tags, "raft.follower") == crashed {
+				late++
+			}
+		}
+		if crashed == "" || late > 1 {
+			t.Errorf("trace of seed %s: crashed peer %q, %d AppendEntries handler spans of it; want a crash and at most one", seed, crashed, late)
+		}
+		if len(tr.Spans) != want+late {
+			t.Errorf("trace of seed %s has %d spans; its trial implies %d", seed, len(tr.Spans), want+late)
+		}
+		if heartbeats := row.int(t, "append_entries") / (nodes - 1); heartbeats <= pAE/(nodes-1)+2 {
+			t.Errorf("seed %s: %d heartbeat rounds in the trial, %d in its measured phase: the trial is not the one this test is about", seed, heartbeats, pAE/(nodes-1))
 		}
 		// Parent/child links cross services: a handler's parent is the call
 		// that reached it, made by another peer.
@@ -343,7 +376,7 @@ func TestTracesInJaeger(t *testing.T) {
 			t.Errorf("seed %s: leader elected %.3fms after the crash in Jaeger, %.3fms in trials.csv", seed, got, want)
 		}
 	}
-	for _, op := range []string{"failover", "startElection", "askVoteFromPeer", "RequestVote", "startReplication", "replicateToPeer", "AppendEntries"} {
+	for _, op := range []string{"failover", "setup", "fault-free window", "startElection", "askVoteFromPeer", "RequestVote", "startReplication", "replicateToPeer", "AppendEntries"} {
 		if !ops[op] {
 			t.Errorf("no %s spans in Jaeger", op)
 		}
@@ -389,5 +422,81 @@ func TestTracesInJaeger(t *testing.T) {
 	}
 	if len(converted.Data) != traced || outSpans != inFile || inFile == 0 {
 		t.Fatalf("/api/transform made %d traces of %d spans from a file of %d spans; want %d traces", len(converted.Data), outSpans, inFile, traced)
+	}
+}
+
+// TestProcessTracesJoinAcrossProcesses runs peers as processes of their own
+// (-runtime process) and checks that their spans join each trial's trace:
+// a peer's election under the trial's root span (the driver hands the
+// peers its context), and a voter's RequestVote handler, in another
+// process, under the candidate's askVoteFromPeer (the context crosses the
+// wire in gRPC metadata).
+func TestProcessTracesJoinAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs Jaeger")
+	}
+	query, otlpGRPC, _ := startJaeger(t)
+	work := t.TempDir()
+	raftbench := filepath.Join(work, "raftbench")
+	run(t, "../..", "go", "build", "-o", raftbench, "./cmd/raftbench")
+	const trials = 2
+	run(t, work, raftbench, "-runtime", "process", "-interval", "50ms", "-nodes", "3", "-latency", "2ms",
+		"-trials", fmt.Sprint(trials), "-quiet", "300ms", "-out=", "-otlp-endpoint", otlpGRPC)
+
+	var found struct{ Data []apiTrace }
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		getJSON(t, "http://"+query+"/api/traces?service=raftbench&limit=100&lookback=2h", &found)
+		if len(found.Data) >= trials || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if len(found.Data) != trials {
+		t.Fatalf("Jaeger holds %d trial traces; want %d", len(found.Data), trials)
+	}
+	for _, tr := range found.Data {
+		var full struct{ Data []apiTrace }
+		getJSON(t, "http://"+query+"/api/traces/"+tr.TraceID, &full)
+		tr = full.Data[0]
+		byID := map[string]apiSpan{}
+		var root apiSpan
+		for _, s := range tr.Spans {
+			byID[s.SpanID] = s
+			if len(s.References) == 0 {
+				root = s
+			}
+		}
+		service := func(s apiSpan) string { return tr.Processes[s.ProcessID].ServiceName }
+		if service(root) != "raftbench" {
+			t.Fatalf("trace %s: root span %q of service %q; want the driver's", tr.TraceID, root.OperationName, service(root))
+		}
+		elections, handlers := 0, 0
+		for _, s := range tr.Spans {
+			if len(s.References) == 0 {
+				continue
+			}
+			parent, ok := byID[s.References[0].SpanID]
+			switch s.OperationName {
+			case "startElection":
+				if !ok || parent.SpanID != root.SpanID || !strings.HasPrefix(service(s), "raft-peer-") {
+					t.Errorf("trace %s: startElection of %s hangs from %q; want the trial's root", tr.TraceID, service(s), parent.OperationName)
+				}
+				elections++
+			case "RequestVote":
+				if !ok {
+					continue // its candidate was the crashed leader, whose last spans died with it
+				}
+				if parent.OperationName != "askVoteFromPeer" || service(parent) == service(s) {
+					t.Errorf("trace %s: RequestVote in %s under %q of %s; want a candidate's askVoteFromPeer in another process", tr.TraceID, service(s), parent.OperationName, service(parent))
+				}
+				handlers++
+			}
+		}
+		// The failover's election at least: a candidate, and a voter that
+		// answered it (the survivors are two).
+		if elections == 0 || handlers == 0 {
+			t.Errorf("trace %s: %d startElection and %d RequestVote spans under their callers; want both", tr.TraceID, elections, handlers)
+		}
 	}
 }

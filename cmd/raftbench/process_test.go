@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// asMainEnv makes the test binary act as raftbench itself, so that
+// -runtime process can start peers from os.Executable() without a build.
+const asMainEnv = "RAFTBENCH_TEST_AS_MAIN"
+
+// failPeerEnv makes a peer started by the test binary exit at once, as a
+// peer that cannot start would.
+const failPeerEnv = "RAFTBENCH_TEST_FAIL_PEER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asMainEnv) == "1" {
+		if os.Getenv(failPeerEnv) == "1" {
+			os.Stderr.WriteString("raftbench peer: -listen 127.0.0.1:1: address already in use (injected by the test)\n")
+			os.Exit(exitUsage)
+		}
+		peerStdin = os.Stdin
+		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, false))
+	}
+	os.Exit(m.Run())
+}
+
+// children lists the processes whose parent is this one (Linux /proc).
+func children(t *testing.T) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip("no /proc: cannot list child processes")
+	}
+	me := os.Getpid()
+	var kids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ")".
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(me) {
+			kids = append(kids, pid)
+		}
+	}
+	return kids
+}
+
+// noChildrenLeft fails if any child process is still there a moment after
+// the run returned (an exited child is reaped by the run itself).
+func noChildrenLeft(t *testing.T) {
+	t.Helper()
+	if kids := children(t); len(kids) > 0 {
+		t.Errorf("child processes left after the run: %v", kids)
+	}
+}
+
+func readTrials(t *testing.T, path string) (header []string, rows [][]string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	all, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(all) == 0 {
+		t.Fatalf("%s: %v (%d records)", path, err, len(all))
+	}
+	return all[0], all[1:]
+}
+
+func column(t *testing.T, header []string, name string) int {
+	t.Helper()
+	for i, h := range header {
+		if h == name {
+			return i
+		}
+	}
+	t.Fatalf("trials.csv has no column %q: %v", name, header)
+	return -1
+}
+
+func TestProcessRuntimeFailoversAreRealAndLeaveNoProcess(t *testing.T) {
+	t.Setenv(asMainEnv, "1")
+	t.Chdir(t.TempDir())
+	const trials = 4
+	code, stdout, stderr := runCLI(t, "-runtime", "process", "-interval", "20ms", "-election-timeout", "100ms..200ms",
+		"-nodes", "3", "-latency", "2ms", "-trials", strconv.Itoa(trials), "-quiet", "200ms", "-out", "run")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	noChildrenLeft(t)
+	if !strings.Contains(stdout, "real peer processes (measured)") || !strings.Contains(stdout, "h measured)") {
+		t.Errorf("the output does not say its figures were measured on real processes:\n%s", stdout)
+	}
+	header, rows := readTrials(t, filepath.Join("run", "trials.csv"))
+	if len(rows) != trials {
+		t.Fatalf("%d trials in trials.csv; want %d", len(rows), trials)
+	}
+	outcome, downtime := column(t, header, "outcome"), column(t, header, "stable_ms")
+	for i, r := range rows {
+		if r[outcome] != "converged" {
+			t.Errorf("trial %d: outcome %q", i, r[outcome])
+			continue
+		}
+		d, err := strconv.ParseFloat(r[downtime], 64)
+		// A follower waits at least the minimum timeout after the last
+		// heartbeat (at most an interval before the crash), and an
+		// election on loopback with 2ms links takes a few ms; on a busy
+		// two-core machine allow generous slack above the maximum.
+		if err != nil || d < 100-20 || d > 200+500 {
+			t.Errorf("trial %d: downtime %q ms; want between 80 and 700", i, r[downtime])
+		}
+	}
+	if entries, _ := filepath.Glob(filepath.Join("run", ".peers-*")); len(entries) > 0 {
+		t.Errorf("the peers' data folders were left behind: %v", entries)
+	}
+}
+
+func TestProcessRuntimeInterruptedLeavesNoProcess(t *testing.T) {
+	t.Setenv(asMainEnv, "1")
+	t.Chdir(t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(1500*time.Millisecond, cancel)
+	var out, errb strings.Builder
+	start := time.Now()
+	code := run(ctx, []string{"-runtime", "process", "-interval", "20ms", "-nodes", "3", "-latency", "1ms", "-trials", "1000", "-quiet", "200ms", "-out", "run"}, &out, &errb, false)
+	if took := time.Since(start); took > 6*time.Second {
+		t.Errorf("the run took %v to stop after the interrupt at 1.5s", took)
+	}
+	if code != exitInterrupted {
+		t.Fatalf("exit %d; want %d; stderr:\n%s", code, exitInterrupted, errb.String())
+	}
+	noChildrenLeft(t)
+	_, rows := readTrials(t, filepath.Join("run", "trials.csv"))
+	if len(rows) == 0 || len(rows) >= 1000 {
+		t.Errorf("%d trials written after the interrupt; want some, not all", len(rows))
+	}
+}
+
+func TestProcessRuntimePeerThatCannotStart(t *testing.T) {
+	t.Setenv(asMainEnv, "1")
+	t.Setenv(failPeerEnv, "1")
+	t.Chdir(t.TempDir())
+	code, _, stderr := runCLI(t, "-runtime", "process", "-interval", "20ms", "-nodes", "3", "-trials", "3", "-out", "run")
+	if code != exitUsage {
+		t.Fatalf("exit %d; want %d; stderr:\n%s", code, exitUsage, stderr)
+	}
+	if !strings.Contains(stderr, "exited on start") || !strings.Contains(stderr, "address already in use") {
+		t.Errorf("stderr does not say which peer failed and why:\n%s", stderr)
+	}
+	noChildrenLeft(t)
+}
+
+func TestProcessRuntimeRefusesModelledCosts(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"-runtime", "process", "-fsync", "2ms"},
+		{"-runtime", "process", "-timer-jitter", "1ms"},
+	} {
+		code, _, stderr := runCLI(t, args...)
+		if code != exitUsage || !strings.Contains(stderr, args[2]) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line naming %s", args, code, stderr, args[2])
+		}
+		if _, err := os.Stat("raftbench-out"); err == nil {
+			t.Errorf("%v: an output folder was made for a refused run", args)
+		}
+	}
+}
