@@ -20,6 +20,8 @@ import (
 	"github.com/raftbench/raftbench/live/livepb"
 	"github.com/raftbench/raftbench/raft"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // ProbeOptions says how many samples a probe takes and how.
@@ -184,20 +186,25 @@ const probeCallTimeout = 5 * time.Second
 // RequestVote or AppendEntries does. Halve a round trip for the one-way
 // latency the simulator's -latency takes.
 type RTTProbe struct {
-	addr    string
-	conn    *grpc.ClientConn
-	control livepb.ControlClient
-	proc    Process // the loopback peer it started, if any
+	addr string
+	conn *grpc.ClientConn
+	// clock is the Clock the target serves: a peer's Control.Clock or an
+	// agent's Agent.Clock, the same empty call either way.
+	clock func(context.Context, *livepb.ClockRequest, ...grpc.CallOption) (*livepb.ClockReply, error)
+	proc  Process // the loopback peer it started, if any
 }
 
-// OpenRTTProbe connects to addr and makes the warm-up calls; its error says
-// that nobody answers there, and why.
+// OpenRTTProbe connects to addr, a peer or an agent, and makes the warm-up
+// calls; its error says that nobody answers there, and why.
 func OpenRTTProbe(ctx context.Context, addr string) (*RTTProbe, error) {
 	conn, err := dial(addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
-	p := &RTTProbe{addr: addr, conn: conn, control: livepb.NewControlClient(conn)}
+	p := &RTTProbe{addr: addr, conn: conn, clock: livepb.NewControlClient(conn).Clock}
+	if _, err := p.call(ctx); status.Code(err) == codes.Unimplemented {
+		p.clock = livepb.NewAgentClient(conn).Clock // not a peer: an agent?
+	}
 	for range ProbeWarmup {
 		if _, err := p.call(ctx); err != nil {
 			conn.Close()
@@ -250,10 +257,10 @@ func (p *RTTProbe) call(ctx context.Context) (time.Duration, error) {
 	cctx, cancel := context.WithTimeout(ctx, probeCallTimeout)
 	defer cancel()
 	start := time.Now()
-	_, err := p.control.Clock(cctx, &livepb.ClockRequest{})
+	_, err := p.clock(cctx, &livepb.ClockRequest{})
 	d := time.Since(start)
 	if err != nil {
-		err = fmt.Errorf("no raftbench peer or agent answers at %s: %v", p.addr, err)
+		err = fmt.Errorf("no raftbench peer or agent answers at %s: %w", p.addr, err)
 		if p.proc != nil {
 			select {
 			case <-p.proc.Exited():

@@ -235,3 +235,32 @@ func TestProbesStopWhenCancelled(t *testing.T) {
 		}
 	}
 }
+
+// An agent serves its own Clock, not a peer's Control service: the probe
+// measures it all the same.
+func TestMeasureRTTToAnAgent(t *testing.T) {
+	addr := startAgent(t, testLauncher(t).Command)
+	samples, err := MeasureRTT(context.Background(), addr, ProbeOptions{Samples: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(samples) != 5 {
+		t.Errorf("%d samples; want 5", len(samples))
+	}
+}
+
+// A gRPC server that is neither a peer nor an agent is named as such.
+func TestMeasureRTTToSomethingElse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	livepb.RegisterRaftServer(srv, &peer{}) // Raft only: no Clock of any kind
+	go srv.Serve(ln)
+	defer srv.Stop()
+	_, err = MeasureRTT(context.Background(), ln.Addr().String(), ProbeOptions{Samples: 1})
+	if err == nil || !strings.Contains(err.Error(), "no raftbench peer or agent answers at "+ln.Addr().String()) || !strings.Contains(err.Error(), "Unimplemented") {
+		t.Errorf("error %v; want it to say no peer or agent answers, and why", err)
+	}
+}

@@ -106,7 +106,7 @@ simulated in seconds.`,
 	usage: `  raftbench probe [flags]`,
 	examples: `  raftbench probe -data /var/lib/raftbench
   raftbench probe -data /mnt/ssd -samples 2000 -out probes/db1
-  raftbench probe -target 10.0.0.2:7000 -gap 50ms
+  raftbench probe -target 10.0.0.5:7700 -gap 50ms
   raftbench -interval 50ms..200ms -latency empirical:raftbench-probe/latency.json -fsync empirical:raftbench-probe/fsync.json`,
 	footer: `Output: the one-way latency (half of each round trip) and the fsync, in ms, on
 standard output; progress on standard error; in -out, latency.json and

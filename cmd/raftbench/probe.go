@@ -40,7 +40,7 @@ func probeFlags(s *probeSettings) *cli {
 	plain(c, c.fs.IntVar, &s.samples, "samples", "round trips, and saves, to measure", "-samples 200")
 	plain(c, c.fs.DurationVar, &s.gap, "gap", "pause between two measurements, so each finds the machine idle as a peer's heartbeats and elections do (0: back to back, which measures a warmer machine and shorter times)", "-gap 50ms")
 	plain(c, c.fs.StringVar, &s.data, "data", "the folder whose disk is measured (the probe saves in a new folder inside it and removes it): where peers will keep their term and vote", "-data /var/lib/raftbench")
-	plain(c, c.fs.StringVar, &s.target, "target", "measure round trips to this running raftbench peer or agent (host:port) instead of to a peer the probe starts on loopback", "-target 10.0.0.2:7000")
+	plain(c, c.fs.StringVar, &s.target, "target", "measure round trips to this running raftbench peer or agent (host:port) instead of to a peer the probe starts on loopback", "-target 10.0.0.5:7700")
 	plain(c, c.fs.StringVar, &s.out, "out", "folder for "+latencyFile+" and "+fsyncFile+", the samples -latency empirical:FILE and -fsync empirical:FILE read (made if missing; files of those names in it are replaced)", "-out probes/host-a")
 	return c
 }

@@ -102,6 +102,9 @@ func TestProbeEndToEnd(t *testing.T) {
 	if l := leftovers(t, data); len(l) != 0 {
 		t.Errorf("left %v in the measured folder", l)
 	}
+	if kids := children(t); len(kids) != 0 {
+		t.Errorf("the loopback peer is still running: processes %v", kids)
+	}
 	if l := leftovers(t, out); !slices.Equal(l, []string{"fsync.json", "latency.json"}) {
 		t.Errorf("-out holds %v; want the two files only", l)
 	}
@@ -346,5 +349,8 @@ func TestProbeInterruptedWritesNothing(t *testing.T) {
 	}
 	if l := leftovers(t, dir); len(l) != 0 {
 		t.Errorf("left %v", l)
+	}
+	if kids := children(t); len(kids) != 0 {
+		t.Errorf("the loopback peer is still running: processes %v", kids)
 	}
 }
