@@ -202,17 +202,22 @@ func OpenRTTProbe(ctx context.Context, addr string) (*RTTProbe, error) {
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
 	p := &RTTProbe{addr: addr, conn: conn, clock: livepb.NewControlClient(conn).Clock}
-	if _, err := p.call(ctx); status.Code(err) == codes.Unimplemented {
-		p.clock = livepb.NewAgentClient(conn).Clock // not a peer: an agent?
+	// The first warm-up call also finds out whether addr is a peer; one
+	// that serves no Control service may be an agent.
+	_, err = p.call(ctx)
+	if status.Code(err) == codes.Unimplemented {
+		p.clock = livepb.NewAgentClient(conn).Clock
+		_, err = p.call(ctx)
 	}
-	for range ProbeWarmup {
-		if _, err := p.call(ctx); err != nil {
-			conn.Close()
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, err
+	for i := 1; err == nil && i < ProbeWarmup; i++ {
+		_, err = p.call(ctx)
+	}
+	if err != nil {
+		conn.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
+		return nil, err
 	}
 	return p, nil
 }
