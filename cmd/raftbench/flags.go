@@ -249,6 +249,11 @@ func (c *cli) experiment() (*bench.Experiment, error) {
 	if err := c.limits.Validate(); err != nil {
 		return nil, err
 	}
+	for _, name := range []string{"peer-data", "agents", "link-host"} {
+		if c.isGiven(name) && c.options.Runtime != sim.Process {
+			return nil, &bench.FieldError{Field: name, Value: c.given[name], Err: errors.New("it places peer processes: add -runtime process")}
+		}
+	}
 	if err := c.tracing.Validate(); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,8 @@ type commandHelp struct {
 var sweepHelp = commandHelp{
 	intro: `raftbench measures how Raft's heartbeat interval and election timeout shape
 leader election: time to a new leader, downtime after a leader crash, RPC cost,
-split votes and spurious elections, on a simulated network.`,
+split votes and spurious elections: on a simulated network (the default), or
+measured on real peer processes over real sockets and disks (-runtime process).`,
 	usage: `  raftbench [flags]                 sweep settings; print statistics; write results, charts and a report
   raftbench replay -seed S [flags]  rerun one trial (seed from trials.csv) and print its timeline
   raftbench report DIR [flags]      rebuild the charts and report of a saved output folder

@@ -24,6 +24,10 @@ func TestEachCommandHasItsOwnHelp(t *testing.T) {
 		{[]string{"help", "replay"}, "raftbench replay", []string{"trials"}},
 		{[]string{"report", "-h"}, "raftbench report", []string{"interval", "seed", "trials"}},
 		{[]string{"help", "report"}, "raftbench report", []string{"interval"}},
+		{[]string{"peer", "-h"}, "raftbench peer", []string{"interval", "trials", "agents"}},
+		{[]string{"help", "peer"}, "raftbench peer", []string{"seed"}},
+		{[]string{"agent", "-h"}, "raftbench agent", []string{"interval", "trials", "id"}},
+		{[]string{"help", "agent"}, "raftbench agent", []string{"seed"}},
 		{[]string{"probe", "-h"}, "raftbench probe", []string{"interval", "trials", "id", "listen", "latency", "fsync"}},
 		{[]string{"help", "probe"}, "raftbench probe", []string{"seed"}},
 	}

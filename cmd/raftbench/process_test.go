@@ -179,3 +179,29 @@ func TestProcessRuntimeRefusesModelledCosts(t *testing.T) {
 		}
 	}
 }
+
+func TestPeerAndAgentBadInputExit2WithOneLine(t *testing.T) {
+	t.Chdir(t.TempDir())
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"peer", "-data", "d"}, "-id is required"},
+		{[]string{"peer", "-id", "0"}, "-data is required"},
+		{[]string{"peer", "-id", "0", "-data", "d", "-listen", "127.0.0.1:notaport"}, "-listen 127.0.0.1:notaport"},
+		{[]string{"peer", "-id", "x"}, `-id "x"`},
+		{[]string{"agent", "-listen", "127.0.0.1:notaport", "-data", "a"}, "-listen 127.0.0.1:notaport"},
+		{[]string{"agent", "-interval", "50ms"}, "-interval is not a flag of raftbench agent"},
+		{[]string{"-runtime", "process", "-agents", "nohost"}, `-agents "nohost"`},
+		{[]string{"-agents", "127.0.0.1:7700"}, "add -runtime process"},
+	}
+	for _, tc := range cases {
+		code, stdout, stderr := runCLI(t, tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat("raftbench-out"); err == nil {
+		t.Errorf("bad input made an output folder")
+	}
+}
