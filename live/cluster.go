@@ -267,13 +267,24 @@ func (c *Cluster) fromWire(e *livepb.Event) sim.Event {
 // timeline (sim has no such event: its monitor sees the wire).
 const voteSent sim.EventKind = -1
 
-// fail records the first error that breaks the run.
+// fail records the first error that breaks the run. Once the run is
+// cancelled, whatever fails (a launch, a configure call cut short) fails
+// because of the cancel, and says so.
 func (c *Cluster) fail(err error) {
+	if c.ctx.Err() != nil && !c.stoppedNow() {
+		err = sim.ErrCancelled
+	}
 	c.mu.Lock()
 	if c.err == nil {
 		c.err = err
 	}
 	c.mu.Unlock()
+}
+
+func (c *Cluster) stoppedNow() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped
 }
 
 // RunFor lets d of wall time pass, handling events as they come.

@@ -11,6 +11,11 @@
 // methods sim.Cluster does, so every scenario runs unchanged; what differs
 // is that time is real, so a trial takes as long as it takes.
 //
+// The environment probe (probe.go) measures what a peer pays on a host, by
+// the peer's own code paths: a save of its term and vote on a folder's disk,
+// and a round trip of a gRPC call to a peer; `raftbench probe` turns the
+// samples into the simulator's -latency and -fsync models.
+//
 // Peers can run on other hosts through agents (`raftbench agent`); events
 // from other hosts are put on the driver's timeline with a clock offset
 // estimated over the control channel.

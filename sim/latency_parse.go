@@ -9,7 +9,7 @@ import (
 
 // LatencyForms lists the accepted spellings of a latency model, for help
 // text and error messages.
-const LatencyForms = "5ms | constant:5ms | uniform:2ms..8ms | normal:5ms,1ms (mean,stddev) | lognormal:5ms,0.5 (median,sigma) | exponential:5ms (mean) | exponential:1ms+5ms (min+mean)"
+const LatencyForms = "5ms | constant:5ms | uniform:2ms..8ms | normal:5ms,1ms (mean,stddev) | lognormal:5ms,0.5 (median,sigma) | exponential:5ms (mean) | exponential:1ms+5ms (min+mean) | empirical:FILE (measured samples, e.g. from raftbench probe)"
 
 // ParseLatency reads a one-way latency model in one of LatencyForms.
 func ParseLatency(s string) (Latency, error) {
@@ -76,6 +76,15 @@ func ParseLatency(s string) (Latency, error) {
 			return bad("exponential:MEAN or exponential:MIN+MEAN, e.g. exponential:1ms+5ms", err)
 		}
 		model = Exponential{min, mean}
+	case "empirical":
+		if strings.TrimSpace(args) == "" {
+			return bad(EmpiricalForm, nil)
+		}
+		e, err := LoadEmpirical(strings.TrimSpace(args))
+		if err != nil {
+			return bad(EmpiricalForm, err)
+		}
+		model = e
 	default:
 		return nil, fmt.Errorf("latency %q: unknown model %q; want %s", s, kind, LatencyForms)
 	}

@@ -30,3 +30,24 @@ func TestGoldenReplay(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenHelp pins the help of the commands whose help is checked as a
+// whole rather than piece by piece (TestEachCommandHasItsOwnHelp).
+// Regenerate with go test ./cmd/raftbench -run Golden -rewrite and review
+// the diff.
+func TestGoldenHelp(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"help-probe", []string{"probe", "-h"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tc.args...)
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			golden.Check(t, filepath.Join("testdata", tc.name+".txt"), []byte(stdout))
+		})
+	}
+}

@@ -31,7 +31,8 @@ measured on real peer processes over real sockets and disks (-runtime process).`
   raftbench peer -id I -data DIR    one peer process (started by -runtime process)
   raftbench agent [flags]           start peers on this host for a driver on another
   raftbench compare MEASURED SIM    two runs' downtimes side by side (real processes against the simulator)
-  raftbench help [replay|report]    this help, or a command's
+  raftbench probe [flags]           measure this machine's round trips and fsync, as simulator flags
+  raftbench help [command]          this help, or a command's (replay, report, peer, agent, probe, compare)
   raftbench version                 the version of this build (also -version)`,
 	examples: `  raftbench -interval 50ms..200ms
   raftbench -interval 50ms..200ms -election-timeout 150ms..300ms,300ms..600ms -trials 1000
@@ -108,6 +109,30 @@ one chart.`,
 	footer: `Exit status: 0 done, 2 bad input (a folder that is not a run, no matching setting), 3 could not write the chart or table.`,
 }
 
+var probeHelp = commandHelp{
+	intro: `raftbench probe measures what a Raft peer pays on this machine: the round trip
+of a gRPC call to a raftbench peer (one it starts on loopback, or -target) and
+the time a save of term and vote takes on a folder's disk (a write and fsync,
+as a peer does). It prints their quantiles and the simulator flags that
+reproduce them: the measured samples themselves (-latency empirical:FILE,
+-fsync empirical:FILE, files it writes in -out) and the closest parametric
+models, so thousands of failovers on this machine's network and disk can be
+simulated in seconds.`,
+	usage: `  raftbench probe [flags]`,
+	examples: `  raftbench probe -data /var/lib/raftbench
+  raftbench probe -data /mnt/ssd -samples 2000 -out probes/db1
+  raftbench probe -target 10.0.0.5:7700 -gap 50ms
+  raftbench -interval 50ms..200ms -latency empirical:raftbench-probe/latency.json -fsync empirical:raftbench-probe/fsync.json`,
+	footer: `Output: the one-way latency (half of each round trip) and the fsync, in ms, on
+standard output; progress on standard error; in -out, latency.json and
+fsync.json (format raftbench-samples/v1: what was measured, the unit, the
+samples, and when, where and how), written only once both measurements
+finish.
+Exit status: 0 done, 1 a measurement failed part way, 2 bad input (flags, a
+-data or -out folder that cannot be used, a -target nobody answers at), 3
+could not write the files, 130 interrupted (nothing written).`,
+}
+
 // commands are the subcommands by name, with their help and flags.
 var commands = map[string]struct {
 	help  commandHelp
@@ -118,6 +143,7 @@ var commands = map[string]struct {
 	"raftbench report":  {reportHelp, reportFlags},
 	"raftbench peer":    {peerHelp, func() *cli { return peerFlags(new(live.PeerOptions)) }},
 	"raftbench agent":   {agentHelp, func() *cli { return agentFlags(new(live.AgentOptions)) }},
+	"raftbench probe":   {probeHelp, func() *cli { return probeFlags(new(probeSettings)) }},
 	"raftbench compare": {compareHelp, func() *cli { return compareFlags(new(string)) }},
 }
 
@@ -160,7 +186,7 @@ func helpOrVersion(args []string, stdout, stderr io.Writer) (code int, ok bool) 
 		}
 		cmd, known := commands[name]
 		if !known || len(args) > 2 {
-			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay, raftbench help report, raftbench help peer or raftbench help agent\n", strings.Join(args[1:], " "))
+			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay, raftbench help report, raftbench help peer, raftbench help agent, raftbench help probe or raftbench help compare\n", strings.Join(args[1:], " "))
 			return exitUsage, true
 		}
 		cmd.flags().printUsage(stdout)

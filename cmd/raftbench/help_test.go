@@ -28,6 +28,10 @@ func TestEachCommandHasItsOwnHelp(t *testing.T) {
 		{[]string{"help", "peer"}, "raftbench peer", []string{"seed"}},
 		{[]string{"agent", "-h"}, "raftbench agent", []string{"interval", "trials", "id"}},
 		{[]string{"help", "agent"}, "raftbench agent", []string{"seed"}},
+		{[]string{"compare", "-h"}, "raftbench compare", []string{"interval", "trials", "seed"}},
+		{[]string{"help", "compare"}, "raftbench compare", []string{"seed"}},
+		{[]string{"probe", "-h"}, "raftbench probe", []string{"interval", "trials", "id", "listen", "latency", "fsync"}},
+		{[]string{"help", "probe"}, "raftbench probe", []string{"seed"}},
 	}
 	for _, tc := range cases {
 		code, stdout, stderr := runCLI(t, tc.args...)

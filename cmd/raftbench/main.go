@@ -80,6 +80,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if len(args) > 0 && args[0] == "compare" {
 		return compare(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "probe" {
+		return runProbe(ctx, args[1:], stdout, stderr, interactive)
+	}
 	if len(args) > 0 && args[0] == "agent" {
 		return runAgent(ctx, args[1:], stdout, stderr)
 	}

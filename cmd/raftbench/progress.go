@@ -20,6 +20,7 @@ type progress struct {
 	bar *progressbar.ProgressBar
 
 	w                io.Writer
+	unit             string // what is counted, "trials" in a sweep
 	started, printed time.Time
 }
 
@@ -27,16 +28,21 @@ type progress struct {
 const logEvery = 10 * time.Second
 
 func newProgress(w io.Writer, interactive bool, total int) *progress {
+	return newCounter(w, interactive, total, "trials")
+}
+
+// newCounter is a progress bar of total things named by unit.
+func newCounter(w io.Writer, interactive bool, total int, unit string) *progress {
 	if !interactive {
 		now := time.Now()
-		return &progress{w: w, started: now, printed: now}
+		return &progress{w: w, unit: unit, started: now, printed: now}
 	}
 	return &progress{bar: progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("trials"),
+		progressbar.OptionSetDescription(unit),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("trials"),
+		progressbar.OptionSetItsString(unit),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 	)}
@@ -58,7 +64,7 @@ func (p *progress) update(done, total int) {
 	p.printed = now
 	elapsed := now.Sub(p.started)
 	left := time.Duration(float64(elapsed) / float64(done) * float64(total-done))
-	fmt.Fprintf(p.w, "raftbench: %d of %d trials in %v, about %v left\n", done, total,
+	fmt.Fprintf(p.w, "raftbench: %d of %d %s in %v, about %v left\n", done, total, p.unit,
 		elapsed.Round(time.Second), left.Round(time.Second))
 }
 
