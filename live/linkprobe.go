@@ -75,7 +75,7 @@ func MeasureLink(ctx context.Context, latency sim.Latency, n int) ([]time.Durati
 // the driver and its proxies competing for the same cores add to the
 // isolated link MeasureLink sees — so the simulator fed these samples
 // models the run's links as they were.
-func MeasureHeartbeats(cfg Config, d time.Duration) ([]time.Duration, error) {
+func MeasureHeartbeats(ctx context.Context, cfg Config, d time.Duration) ([]time.Duration, error) {
 	rounds := map[[2]int]time.Duration{} // (leader, term) -> its latest round
 	var samples []time.Duration
 	cfg.Record = false
@@ -94,6 +94,7 @@ func MeasureHeartbeats(cfg Config, d time.Duration) ([]time.Duration, error) {
 		return nil, err
 	}
 	defer c.Stop()
+	defer context.AfterFunc(ctx, c.Cancel)()
 	if err := c.Start(); err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func TestMeasureLinkPaysTheInjectedLatencyAndTheHops(t *testing.T) {
 }
 
 func TestMeasureHeartbeatsInARunningCluster(t *testing.T) {
-	samples, err := MeasureHeartbeats(Config{
+	samples, err := MeasureHeartbeats(context.Background(), Config{
 		Nodes: 3, Seed: 3, Launcher: testLauncher(t),
 		Raft:    raft.Config{HeartbeatInterval: 20 * ms, ElectionTimeoutMin: 100 * ms, ElectionTimeoutMax: 200 * ms},
 		Network: sim.Network{Latency: sim.Constant{D: 2 * ms}},

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/live"
+	"github.com/raftbench/raftbench/raft"
 	"github.com/raftbench/raftbench/sim"
 )
 
@@ -25,12 +27,19 @@ type probeSettings struct {
 	data    string
 	target  string
 	out     string
+	// links, linkLatency, linkInterval and linkFor: the heartbeats of a
+	// running cluster of peer processes (-links).
+	links        int
+	linkLatency  bench.Latencies
+	linkInterval time.Duration
+	linkFor      time.Duration
 }
 
 // The files a probe writes in -out, one per measured quantity.
 const (
 	latencyFile = "latency.json"
 	fsyncFile   = "fsync.json"
+	linksFile   = "links.json"
 )
 
 // probeFlags declares `raftbench probe`'s flags.
@@ -42,6 +51,11 @@ func probeFlags(s *probeSettings) *cli {
 	plain(c, c.fs.StringVar, &s.data, "data", "the folder whose disk is measured (the probe saves in a new folder inside it and removes it): where peers will keep their term and vote", "-data /var/lib/raftbench")
 	plain(c, c.fs.StringVar, &s.target, "target", "measure round trips to this running raftbench peer or agent (host:port) instead of to a peer the probe starts on loopback", "-target 10.0.0.5:7700")
 	plain(c, c.fs.StringVar, &s.out, "out", "folder for "+latencyFile+" and "+fsyncFile+", the samples -latency empirical:FILE and -fsync empirical:FILE read (made if missing; files of those names in it are replaced)", "-out probes/host-a")
+	s.linkInterval, s.linkFor = 50*time.Millisecond, 10*time.Second
+	plain(c, c.fs.IntVar, &s.links, "links", "also run N peer processes on loopback as -runtime process does, with -link-latency on every link, and time every heartbeat from its leader's round to a follower's accepting it: what a message pays in such a run, with the peers and the proxies sharing this machine (written to "+linksFile+"; 0: not measured)", "-links 5 -link-latency 5ms")
+	c.value(&s.linkLatency, "link-latency", "model", "with -links: the latency the links inject, as -latency takes it", "-link-latency 5ms")
+	plain(c, c.fs.DurationVar, &s.linkInterval, "link-interval", "with -links: the heartbeat interval", "-link-interval 100ms")
+	plain(c, c.fs.DurationVar, &s.linkFor, "link-for", "with -links: how long the cluster runs", "-link-for 30s")
 	return c
 }
 
@@ -71,6 +85,18 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer, inte
 		return fail(exitUsage, "-gap %v: want 0 or a pause such as 10ms", s.gap)
 	case s.out == "":
 		return fail(exitUsage, "-out is empty: want the folder for %s and %s", latencyFile, fsyncFile)
+	}
+	switch {
+	case s.links < 0 || s.links == 1 || s.links == 2:
+		return fail(exitUsage, "-links %d: want 0 (not measured) or a cluster of 3 or more peers", s.links)
+	case s.links > 0 && s.linkInterval < bench.MinTiming:
+		return fail(exitUsage, "-link-interval %v: want %v or more", s.linkInterval, bench.MinTiming)
+	case s.links > 0 && s.linkFor <= 0:
+		return fail(exitUsage, "-link-for %v: want a positive duration such as 10s", s.linkFor)
+	case s.links == 0 && (c.isGiven("link-latency") || c.isGiven("link-interval") || c.isGiven("link-for")):
+		return fail(exitUsage, "-link-latency, -link-interval and -link-for describe -links: add -links N")
+	case len(s.linkLatency.Models) > 1:
+		return fail(exitUsage, "-link-latency: give one model")
 	}
 	if s.target != "" {
 		if err := checkHostPort(s.target); err != nil {
@@ -118,6 +144,13 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer, inte
 	}
 
 	files := probeFiles(s, args, started, where, rtt.Addr(), disk, rtts, saves)
+	if s.links > 0 {
+		f, err := measureLinks(ctx, s, args, started, stderr)
+		if err != nil {
+			return probeFailed(ctx, stderr, err)
+		}
+		files = append(files, f)
+	}
 	if err := writeProbeFiles(s.out, files); err != nil {
 		return fail(exitWrite, "writing %s: %v", s.out, err)
 	}
@@ -256,4 +289,49 @@ func quoteArgs(args []string) string {
 		q[i] = shellWord(a)
 	}
 	return strings.Join(q, " ")
+}
+
+// measureLinks runs s.links peer processes on loopback with the given
+// link latency and times their heartbeats (live.MeasureHeartbeats).
+func measureLinks(ctx context.Context, s probeSettings, args []string, started time.Time, stderr io.Writer) (probeFile, error) {
+	cmd, err := peerCommand()
+	if err != nil {
+		return probeFile{}, err
+	}
+	root, err := os.MkdirTemp(s.data, ".raftbench-links-")
+	if err != nil {
+		return probeFile{}, err
+	}
+	defer os.RemoveAll(root)
+	var latency sim.Latency
+	if len(s.linkLatency.Models) == 1 {
+		latency = s.linkLatency.Models[0]
+	}
+	cfg := live.Config{
+		Nodes: s.links, Seed: 1, Launcher: &live.LocalLauncher{Command: cmd, DataRoot: root},
+		Raft:    raft.Config{HeartbeatInterval: s.linkInterval, ElectionTimeoutMin: 2 * s.linkInterval, ElectionTimeoutMax: 4 * s.linkInterval},
+		Network: sim.Network{Latency: latency},
+	}
+	fmt.Fprintf(stderr, "raftbench probe: timing the heartbeats of %d peer processes on loopback, latency %v, every %v, for %v\n",
+		s.links, latencyLabel(latency), s.linkInterval, s.linkFor)
+	samples, err := live.MeasureHeartbeats(ctx, cfg, s.linkFor)
+	if err != nil {
+		return probeFile{}, err
+	}
+	if len(samples) == 0 {
+		return probeFile{}, fmt.Errorf("no heartbeat was accepted in %v: no leader was elected", s.linkFor)
+	}
+	m := sim.Measurement{At: started.UTC().Truncate(time.Second), Platform: runtime.GOOS + "/" + runtime.GOARCH + " " + runtime.Version(),
+		Command: "raftbench probe " + quoteArgs(args),
+		Method: fmt.Sprintf("one-way time of every heartbeat of %d raftbench peer processes on loopback (a leader's round to a follower's accepting it, both stamped by the peers) with latency %v injected on every link by the driver's proxies, every %v, for %v",
+			s.links, latencyLabel(latency), s.linkInterval, s.linkFor)}
+	m.Host, _ = os.Hostname()
+	return probeFile{linksFile, "one-way latency in a running cluster", samples, m}, nil
+}
+
+func latencyLabel(l sim.Latency) string {
+	if l == nil {
+		return "none"
+	}
+	return l.String()
 }

@@ -354,3 +354,44 @@ func TestProbeInterruptedWritesNothing(t *testing.T) {
 		t.Errorf("the loopback peer is still running: processes %v", kids)
 	}
 }
+
+func TestProbeLinksOfARunningCluster(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	code, stdout, stderr := probeCLI(t, "-samples", "5", "-gap", "0", "-data", dir, "-out", out,
+		"-links", "3", "-link-latency", "3ms", "-link-interval", "20ms", "-link-for", "1s")
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	f, links := readSamples(t, filepath.Join(out, "links.json"))
+	// After an election (~40-80ms), 2 followers x a round every 20ms.
+	if len(links) < 40 {
+		t.Fatalf("%d heartbeats timed in 1s; want at least 40", len(links))
+	}
+	slices.Sort(links)
+	if med := links[len(links)/2]; med < 3*time.Millisecond || med > 20*time.Millisecond {
+		t.Errorf("median heartbeat %v with 3ms injected; want 3ms and a little more", med)
+	}
+	if !strings.Contains(f.Measured.Method, "3 raftbench peer processes") || !strings.Contains(stdout, "links (ms)") ||
+		!strings.Contains(stdout, "-latency empirical:"+filepath.Join(out, "links.json")) {
+		t.Errorf("the file or the output does not say what the links are:\n%s\n%+v", stdout, f.Measured)
+	}
+	if kids := children(t); len(kids) != 0 {
+		t.Errorf("peer processes left: %v", kids)
+	}
+	if l := leftovers(t, dir); len(l) != 1 || l[0] != "out" {
+		t.Errorf("left %v in -data; want only the -out folder", l)
+	}
+	for _, tc := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"-links", "2"}, "-links"},
+		{[]string{"-link-latency", "5ms"}, "-link-latency"},
+		{[]string{"-links", "3", "-link-for", "0s"}, "-link-for"},
+	} {
+		if code, _, stderr := probeCLI(t, append([]string{"-data", dir, "-out", filepath.Join(dir, "x")}, tc.args...)...); code != exitUsage || !strings.Contains(stderr, tc.flag) {
+			t.Errorf("%v: exit %d, %q; want 2 naming %s", tc.args, code, stderr, tc.flag)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/bench/stats"
 	"github.com/raftbench/raftbench/sim"
 )
@@ -99,14 +100,26 @@ func printProbe(w io.Writer, s probeSettings, where, disk string, files []probeF
 	fmt.Fprintf(w, "raftbench probe: one-way latency from %d round trips to %s, fsync from %d saves in %s%s, %v apart\n\n",
 		len(lat.samples), where, len(fs.samples), fs.measured.Dir, parenthesized(disk), s.gap)
 	fmt.Fprintf(w, "  %-14s %6s %8s %8s %8s %8s %8s %8s %8s\n", "", "n", "min", "p10", "p50", "p90", "p99", "max", "mean")
-	for _, row := range []struct {
+	measured := []struct {
 		label string
 		f     probeFile
-	}{{"one-way (ms)", lat}, {"fsync (ms)", fs}} {
+	}{{"one-way (ms)", lat}, {"fsync (ms)", fs}}
+	if len(files) > 2 {
+		measured = append(measured, struct {
+			label string
+			f     probeFile
+		}{"links (ms)", files[2]})
+	}
+	for _, row := range measured {
 		q := row.f.summary()
 		fmt.Fprintf(w, "  %-14s %6d %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f\n", row.label, q.N, q.Min, q.P10, q.P50, q.P90, q.P99, q.Max, q.Mean)
 	}
-	fmt.Fprintf(w, "  (one-way latency is half of each round trip; the simulator draws a request's and its reply's independently)\n\n")
+	fmt.Fprintf(w, "  (one-way latency is half of each round trip; the simulator draws a request's and its reply's independently)\n")
+	if len(files) > 2 {
+		fmt.Fprintf(w, "  (links: every heartbeat of %d peer processes with latency %v injected, round to acceptance: what a -runtime process run's\n   messages pay here; simulate such a run with -latency %s)\n",
+			s.links, latencyLabel(firstModel(s.linkLatency)), shellWord("empirical:"+filepath.Join(s.out, linksFile)))
+	}
+	fmt.Fprintln(w)
 
 	latFlag := "-latency " + shellWord("empirical:"+filepath.Join(s.out, latencyFile))
 	fsFlag := "-fsync " + shellWord("empirical:"+filepath.Join(s.out, fsyncFile))
@@ -144,4 +157,11 @@ func shellWord(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func firstModel(l bench.Latencies) sim.Latency {
+	if len(l.Models) == 0 {
+		return nil
+	}
+	return l.Models[0]
 }
