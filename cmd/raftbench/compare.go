@@ -66,7 +66,7 @@ func compare(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	mo, so := measured.Summary.Options, simulated.Summary.Options
-	name := "processes"
+	name := "real processes"
 	if mo.Runtime != sim.Process {
 		name = "first run"
 	}
@@ -98,6 +98,7 @@ func compare(args []string, stdout, stderr io.Writer) int {
 	}
 	chart, err := plots.CDF(in, indices, plots.Stable, false, lines...)
 	if err == nil {
+		chart.Title.Text = fmt.Sprintf("Downtime after a leader crash: %s (dashed), %s (solid)", name, so.RuntimeText())
 		err = plots.Save(chart, filepath.Join(outDir, "compare-cdf"))
 	}
 	if err == nil {
