@@ -340,8 +340,11 @@ func TestProbeInterruptedWritesNothing(t *testing.T) {
 	t.Setenv(asMainEnv, "1")
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	// Cancelled as Ctrl-C cancels a run (a deadline on the context would
+	// race gRPC's own timer for the same instant).
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	time.AfterFunc(500*time.Millisecond, cancel)
 	var stdout, stderr bytes.Buffer
 	code := run(ctx, []string{"probe", "-samples", "100000", "-gap", "10ms", "-data", dir, "-out", out}, &stdout, &stderr, false)
 	if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted; nothing written") || stdout.Len() != 0 {

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -245,4 +250,98 @@ func TestCompareTwoRuns(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2, one line", args, code, stderr)
 		}
 	}
+}
+
+// startAgentProcess starts `raftbench agent` (this test binary as
+// raftbench) on a free loopback port and returns its address and a
+// function that stops it by its process id and waits for it.
+func startAgentProcess(t *testing.T) (string, func()) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "agent", "-listen", "127.0.0.1:0", "-data", t.TempDir())
+	cmd.Env = append(os.Environ(), asMainEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		})
+	}
+	t.Cleanup(stop)
+	line, err := bufio.NewReader(out).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "raftbench agent listening on ")
+	if err != nil || !ok {
+		t.Fatalf("agent did not say where it listens: %q, %v", line, err)
+	}
+	go io.Copy(io.Discard, out)
+	return addr, stop
+}
+
+// peersOf lists the running processes of this test binary started as
+// peers (whoever their parent now is): only looked at, never signalled.
+func peersOf(t *testing.T) []int {
+	t.Helper()
+	exe, _ := os.Executable()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) > 1 && args[0] == exe && args[1] == "peer" {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func TestProcessRuntimeOnAgents(t *testing.T) {
+	t.Setenv(asMainEnv, "1")
+	t.Chdir(t.TempDir())
+	a1, stop1 := startAgentProcess(t)
+	a2, stop2 := startAgentProcess(t)
+	code, _, stderr := runCLI(t, "-runtime", "process", "-agents", a1+","+a2, "-interval", "20ms", "-election-timeout", "100ms..200ms",
+		"-nodes", "3", "-latency", "2ms", "-trials", "3", "-quiet", "200ms", "-out", "run")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	header, rows := readTrials(t, filepath.Join("run", "trials.csv"))
+	outcome, u := column(t, header, "outcome"), column(t, header, "clock_uncertainty_ms")
+	for i, r := range rows {
+		ms, err := strconv.ParseFloat(r[u], 64)
+		// Two agents on this host: each offset's uncertainty is half a
+		// loopback round trip, so their sum is above zero and well under a
+		// few milliseconds.
+		if r[outcome] != "converged" || err != nil || ms <= 0 || ms > 5 {
+			t.Errorf("trial %d: outcome %q, clock uncertainty %q ms; want converged and a small positive uncertainty", i, r[outcome], r[u])
+		}
+	}
+	if report, err := os.ReadFile(filepath.Join("run", "report.md")); err != nil || !strings.Contains(string(report), "misplaced against each other by up to") {
+		t.Errorf("the report does not state the timing uncertainty (%v):\n%s", err, report)
+	}
+	if left := peersOf(t); len(left) > 0 {
+		t.Errorf("peer processes left after the run: %v", left)
+	}
+	stop1()
+	stop2()
+	noChildrenLeft(t)
 }
