@@ -24,6 +24,7 @@ type settingJSON struct {
 	Loss         float64 `json:"loss"`
 	TimeoutSpec  string  `json:"timeout_spec,omitempty"`
 	Trials       int     `json:"trials,omitempty"`
+	Variant      Variant `json:"variant,omitempty"` // absent: the paper's
 }
 
 func fromMs(x float64) time.Duration { return time.Duration(math.Round(x * float64(time.Millisecond))) }
@@ -37,7 +38,11 @@ func (s Setting) LatencyLabel() string {
 }
 
 func (s Setting) MarshalJSON() ([]byte, error) {
-	return json.Marshal(settingJSON{toMs(s.Interval), toMs(s.TimeoutMin), toMs(s.TimeoutMax), s.Nodes, s.LatencyLabel(), s.Loss, s.TimeoutSpec, s.Trials})
+	v := s.Variant
+	if v == VariantPaper {
+		v = "" // files from before variants hold none
+	}
+	return json.Marshal(settingJSON{toMs(s.Interval), toMs(s.TimeoutMin), toMs(s.TimeoutMax), s.Nodes, s.LatencyLabel(), s.Loss, s.TimeoutSpec, s.Trials, v})
 }
 
 func (s *Setting) UnmarshalJSON(b []byte) error {
@@ -49,7 +54,13 @@ func (s *Setting) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	*s = Setting{fromMs(j.IntervalMs), fromMs(j.TimeoutMinMs), fromMs(j.TimeoutMaxMs), j.Nodes, lat, j.Loss, j.TimeoutSpec, j.Trials}
+	var v Variant
+	if j.Variant != "" {
+		if v, err = ParseVariant(string(j.Variant)); err != nil {
+			return err
+		}
+	}
+	*s = Setting{fromMs(j.IntervalMs), fromMs(j.TimeoutMinMs), fromMs(j.TimeoutMaxMs), j.Nodes, lat, j.Loss, j.TimeoutSpec, j.Trials, v}
 	return nil
 }
 
@@ -272,6 +283,8 @@ var trialColumns = []trialColumn{
 	optional(countColumn("quiet_request_votes_replied", func(r *Result) *int { return &r.Quiet.RequestVote.Replied })),
 	optional(countColumn("quiet_request_votes_dropped", func(r *Result) *int { return &r.Quiet.RequestVote.Dropped })),
 	optional(durationColumn("clock_uncertainty_ms", func(r *Result) *time.Duration { return &r.ClockUncertainty })),
+	// The setting's protocol bundle; last, as it came last.
+	optional(settingColumn("variant", "", func(s Setting) string { return s.Variant.String() })),
 }
 
 // optional marks a column that older files may lack.

@@ -16,6 +16,7 @@ type Grid struct {
 	Nodes     NodeCounts
 	Latencies Latencies // one-way
 	Losses    Losses
+	Variants  VariantList // protocol bundles (empty: the paper's)
 }
 
 // DefaultGrid is the CLI's default: one setting, a 100ms heartbeat with the
@@ -28,6 +29,7 @@ func DefaultGrid() Grid {
 		Nodes:     NodeCounts{5},
 		Latencies: Latencies{Models: []sim.Latency{sim.Constant{D: 5 * time.Millisecond}}},
 		Losses:    Losses{0},
+		Variants:  VariantList{VariantPaper},
 	}
 }
 
@@ -48,7 +50,8 @@ type Experiment struct {
 func (e *Experiment) TotalTrials() int { return e.Options.TotalTrials(e.Settings) }
 
 // Expand checks o and makes one setting of every combination, in the order
-// interval, timeout, nodes, latency, loss (the last varying fastest).
+// variant, interval, timeout, nodes, latency, loss (the last varying
+// fastest), so that a variant's settings are side by side.
 func (g Grid) Expand(o Options) (*Experiment, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -62,15 +65,21 @@ func (g Grid) Expand(o Options) (*Experiment, error) {
 	for _, tr := range g.Timeouts {
 		e.Timeouts = append(e.Timeouts, tr.String())
 	}
-	for _, iv := range g.Intervals {
-		for _, tr := range g.Timeouts {
-			lo, hi := tr.Resolve(iv)
-			for _, n := range g.Nodes {
-				for _, lat := range g.Latencies.Models {
-					for _, loss := range g.Losses {
-						s := Setting{Interval: iv, TimeoutMin: lo, TimeoutMax: hi, Nodes: n, Latency: lat, Loss: loss, TimeoutSpec: tr.String()}
-						if err := e.add(s); err != nil {
-							return nil, err
+	variants := g.Variants
+	if len(variants) == 0 {
+		variants = VariantList{VariantPaper}
+	}
+	for _, v := range variants {
+		for _, iv := range g.Intervals {
+			for _, tr := range g.Timeouts {
+				lo, hi := tr.Resolve(iv)
+				for _, n := range g.Nodes {
+					for _, lat := range g.Latencies.Models {
+						for _, loss := range g.Losses {
+							s := Setting{Interval: iv, TimeoutMin: lo, TimeoutMax: hi, Nodes: n, Latency: lat, Loss: loss, TimeoutSpec: tr.String(), Variant: v}
+							if err := e.add(s); err != nil {
+								return nil, err
+							}
 						}
 					}
 				}

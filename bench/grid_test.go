@@ -26,7 +26,7 @@ func TestGridExpandsEveryCombinationInOrder(t *testing.T) {
 	if len(e.Settings) != 3*2*2*2 || e.TotalTrials() != 24*200 {
 		t.Fatalf("%d settings, %d trials; want 24 and 4800", len(e.Settings), e.TotalTrials())
 	}
-	first := Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 3, Latency: sim.Constant{D: 5 * ms}, TimeoutSpec: "2x..4x"}
+	first := Setting{Interval: 50 * ms, TimeoutMin: 100 * ms, TimeoutMax: 200 * ms, Nodes: 3, Latency: sim.Constant{D: 5 * ms}, TimeoutSpec: "2x..4x", Variant: VariantPaper}
 	if e.Settings[0] != first || e.Settings[1].Loss != 0.01 || e.Settings[2].Nodes != 5 || e.Settings[4].TimeoutSpec != "150ms..300ms" {
 		t.Errorf("settings out of order: %v, %v, %v, %v", e.Settings[0], e.Settings[1], e.Settings[2], e.Settings[4])
 	}

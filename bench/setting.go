@@ -23,6 +23,8 @@ type Setting struct {
 	TimeoutSpec string
 	// Trials overrides Options.Trials for this setting (0: use Options).
 	Trials int
+	// Variant is the protocol bundle the peers run (zero: the paper's).
+	Variant Variant
 }
 
 // TimeoutLabel names the setting's election-timeout range for people.
@@ -59,14 +61,21 @@ func (o Options) firstTrials(settings []Setting) []int {
 }
 
 func (s Setting) String() string {
-	return fmt.Sprintf("interval %v, timeout %v..%v, %d nodes, latency %v, loss %g",
+	text := fmt.Sprintf("interval %v, timeout %v..%v, %d nodes, latency %v, loss %g",
 		s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, s.Latency, s.Loss)
+	if s.Variant.orPaper() != VariantPaper {
+		text += ", variant " + s.Variant.String()
+	}
+	return text
 }
 
-// Raft is the peers' configuration for this setting under o.
+// Raft is the peers' configuration for this setting under o, its variant's
+// options applied.
 func (s Setting) Raft(o Options) raft.Config {
-	return raft.Config{HeartbeatInterval: s.Interval, ElectionTimeoutMin: s.TimeoutMin, ElectionTimeoutMax: s.TimeoutMax,
+	cfg := raft.Config{HeartbeatInterval: s.Interval, ElectionTimeoutMin: s.TimeoutMin, ElectionTimeoutMax: s.TimeoutMax,
 		ElectionTimeoutResolution: o.TimeoutResolution}
+	s.Variant.apply(&cfg)
+	return cfg
 }
 
 // Options are what every trial of a run shares.
@@ -257,6 +266,9 @@ func (o Options) Validate() error {
 // shorter than a round trip.
 func (s Setting) Warnings(o Options) []string {
 	w := s.Raft(o).Warnings()
+	if cfg := s.Raft(o); cfg.HeartbeatInterval != s.Interval {
+		w = append(w, fmt.Sprintf("variant %s heartbeats every %v, not every -interval %v (see -variant in -h)", s.Variant, cfg.HeartbeatInterval, s.Interval))
+	}
 	var rtt time.Duration
 	if s.Latency != nil {
 		rtt = 2 * s.Latency.MeanDelay()

@@ -86,17 +86,31 @@ func WriteTable(w io.Writer, o Options, points []PointSummary) error {
 		if notStarted {
 			notStartedHead = "not started\t"
 		}
+		// The variant column too appears only when a variant other than
+		// the paper's ran.
+		variants := false
+		for _, p := range points {
+			variants = variants || p.Setting.Variant.orPaper() != VariantPaper
+		}
+		variantHead := ""
+		if variants {
+			variantHead = "variant\t"
+		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "interval\ttimeout\tnodes\tlatency\tloss\tconverged\t%s%s p50\tp99\t%s p50\tp99\tRV/%s\tsplit votes\tsteady RPC/s\tspurious/h\t\n",
-			notStartedHead, electedLabel, stableLabel, sc.PhaseName())
+		fmt.Fprintf(tw, "%sinterval\ttimeout\tnodes\tlatency\tloss\tconverged\t%s%s p50\tp99\t%s p50\tp99\tRV/%s\tsplit votes\tsteady RPC/s\tspurious/h\t\n",
+			variantHead, notStartedHead, electedLabel, stableLabel, sc.PhaseName())
 		for _, p := range points {
 			s := p.Setting
 			notStartedCell := ""
 			if notStarted {
 				notStartedCell = fmt.Sprintf("%d\t", p.NotStarted)
 			}
-			fmt.Fprintf(tw, "%v\t%v..%v\t%d\t%v\t%g\t%d/%d\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-				s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, s.LatencyLabel(), s.Loss, p.Converged, p.Trials, notStartedCell,
+			variantCell := ""
+			if variants {
+				variantCell = s.Variant.String() + "\t"
+			}
+			fmt.Fprintf(tw, "%s%v\t%v..%v\t%d\t%v\t%g\t%d/%d\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+				variantCell, s.Interval, s.TimeoutMin, s.TimeoutMax, s.Nodes, s.LatencyLabel(), s.Loss, p.Converged, p.Trials, notStartedCell,
 				num(p.ElectedMs.P50, 1), num(p.ElectedMs.P99, 1), num(p.StableMs.P50, 1), num(p.StableMs.P99, 1),
 				num(p.PhaseRequestVotes.Mean, 1), num(p.SplitVotes.Mean, 2), num(p.SteadyRPCRate(), 1), num(p.SpuriousPerHour, 1))
 		}

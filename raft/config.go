@@ -20,6 +20,27 @@ type Config struct {
 	// "150-151ms" range is 150ms or 151ms, never anything between. Zero
 	// draws any nanosecond of the range (as hashicorp/raft does).
 	ElectionTimeoutResolution time.Duration
+
+	// Protocol variants (issue 12; their behaviour is being built).
+	PreVote          bool
+	CheckQuorum      bool
+	LeaderStickiness bool
+	Ticks            *Ticks
+	Hashicorp        *HashicorpTiming
+}
+
+// Ticks runs a peer's timers in ticks, as etcd-io/raft does.
+type Ticks struct {
+	Tick          time.Duration
+	HeartbeatTick int
+	ElectionTick  int
+}
+
+// HashicorpTiming runs a peer's timers as hashicorp/raft does.
+type HashicorpTiming struct {
+	HeartbeatTimeout   time.Duration
+	ElectionTimeout    time.Duration
+	LeaderLeaseTimeout time.Duration
 }
 
 // DefaultConfig follows the Raft paper's rule of thumb for a LAN: heartbeat

@@ -12,15 +12,15 @@ func TestConfigValidate(t *testing.T) {
 		cfg  Config
 		want string // "" means valid
 	}{
-		{Config{75 * ms, 150 * ms, 300 * ms, 0}, ""},
-		{Config{75 * ms, 150 * ms, 150 * ms, 0}, ""},
-		{Config{0, 150 * ms, 300 * ms, 0}, "HeartbeatInterval is 0s"},
-		{Config{-ms, 150 * ms, 300 * ms, 0}, "HeartbeatInterval is -1ms"},
-		{Config{75 * ms, 0, 300 * ms, 0}, "ElectionTimeoutMin is 0s"},
-		{Config{75 * ms, 150 * ms, -ms, 0}, "ElectionTimeoutMax is -1ms"},
-		{Config{75 * ms, 300 * ms, 150 * ms, 0}, "ElectionTimeoutMax (150ms) is below ElectionTimeoutMin (300ms)"},
-		{Config{75 * ms, 150 * ms, 300 * ms, -ms}, "ElectionTimeoutResolution is -1ms"},
-		{Config{75 * ms, 150 * ms, 151 * ms, ms}, ""},
+		{Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 300 * ms, ElectionTimeoutResolution: 0}, ""},
+		{Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 150 * ms, ElectionTimeoutResolution: 0}, ""},
+		{Config{HeartbeatInterval: 0, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 300 * ms, ElectionTimeoutResolution: 0}, "HeartbeatInterval is 0s"},
+		{Config{HeartbeatInterval: -ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 300 * ms, ElectionTimeoutResolution: 0}, "HeartbeatInterval is -1ms"},
+		{Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 0, ElectionTimeoutMax: 300 * ms, ElectionTimeoutResolution: 0}, "ElectionTimeoutMin is 0s"},
+		{Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: -ms, ElectionTimeoutResolution: 0}, "ElectionTimeoutMax is -1ms"},
+		{Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 300 * ms, ElectionTimeoutMax: 150 * ms, ElectionTimeoutResolution: 0}, "ElectionTimeoutMax (150ms) is below ElectionTimeoutMin (300ms)"},
+		{Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 300 * ms, ElectionTimeoutResolution: -ms}, "ElectionTimeoutResolution is -1ms"},
+		{Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 151 * ms, ElectionTimeoutResolution: ms}, ""},
 	}
 	for _, tc := range cases {
 		err := tc.cfg.Validate()
@@ -35,16 +35,16 @@ func TestConfigValidate(t *testing.T) {
 
 func TestConfigWarnings(t *testing.T) {
 	ms := time.Millisecond
-	if w := (Config{75 * ms, 150 * ms, 300 * ms, 0}).Warnings(); len(w) != 0 {
+	if w := (Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 300 * ms, ElectionTimeoutResolution: 0}).Warnings(); len(w) != 0 {
 		t.Errorf("sane config warned: %v", w)
 	}
-	if w := (Config{75 * ms, 150 * ms, 151 * ms, ms}).Warnings(); len(w) != 0 {
+	if w := (Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 151 * ms, ElectionTimeoutResolution: ms}).Warnings(); len(w) != 0 {
 		t.Errorf("1ms steps over a 1ms range warned: %v", w)
 	}
-	if w := (Config{75 * ms, 150 * ms, 300 * ms, time.Second}).Warnings(); len(w) != 1 || !strings.Contains(w[0], "every timeout is 150ms") {
+	if w := (Config{HeartbeatInterval: 75 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 300 * ms, ElectionTimeoutResolution: time.Second}).Warnings(); len(w) != 1 || !strings.Contains(w[0], "every timeout is 150ms") {
 		t.Errorf("1s steps over a 150ms range: warnings %v", w)
 	}
-	w := (Config{150 * ms, 150 * ms, 300 * ms, 0}).Warnings()
+	w := (Config{HeartbeatInterval: 150 * ms, ElectionTimeoutMin: 150 * ms, ElectionTimeoutMax: 300 * ms, ElectionTimeoutResolution: 0}).Warnings()
 	if len(w) != 1 || !strings.Contains(w[0], "HeartbeatInterval (150ms) is not below ElectionTimeoutMin (150ms)") {
 		t.Errorf("heartbeat = min timeout: warnings %v", w)
 	}

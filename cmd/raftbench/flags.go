@@ -136,6 +136,7 @@ func sweepFlags(name string) *cli {
 		"-latency 5ms   -latency normal:5ms,1ms -latency lognormal:5ms,0.5")
 	c.value(&g.Losses, "loss", "probabilities", "probability that any one message (request or reply) is lost, in [0,1); a list sweeps",
 		"-loss 0.01   -loss 0,0.01,0.05")
+	c.value(&g.Variants, "variant", "names", "protocol variant(s) the peers run, comma-separated; each is one setting of the sweep: "+variantHelp(), "-variant paper,etcd,hashicorp   -variant prevote+checkquorum")
 	c.value(bench.FsyncModel{P: &o.Fsync}, "fsync", "model", "time one write of a peer's term and vote takes, a latency model: paid by a candidate before its RequestVotes go out, by a voter before it grants (twice when it also adopts the candidate's newer term), by any peer adopting a newer term before it answers; the peer handles nothing else until the write is done: "+sim.LatencyForms,
 		"-fsync 2ms   -fsync normal:4ms,1ms   -fsync uniform:1ms..8ms")
 	fs.Func("persist-delay", "a constant -fsync (kept for older command lines)", func(s string) error {
@@ -282,4 +283,17 @@ func (c *cli) printFlags(b *strings.Builder) {
 			fmt.Fprintf(b, "        e.g. %s\n", h.example)
 		}
 	}
+}
+
+// variantHelp lists each -variant bundle with how it reads -interval and
+// -election-timeout MIN..MAX.
+func variantHelp() string {
+	var b strings.Builder
+	for i, v := range bench.Variants {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s = %s", v, v.Mapping())
+	}
+	return b.String()
 }
