@@ -26,6 +26,7 @@ type Cluster interface {
 	Restart(i int) error
 	Partition(groups ...[]int) error
 	Heal()
+	CutLink(from, to int) error
 	Stats() sim.Stats
 	Events() []sim.Event
 	Err() error

@@ -285,6 +285,8 @@ var trialColumns = []trialColumn{
 	optional(durationColumn("clock_uncertainty_ms", func(r *Result) *time.Duration { return &r.ClockUncertainty })),
 	// The setting's protocol bundle; last, as it came last.
 	optional(settingColumn("variant", "", func(s Setting) string { return s.Variant.String() })),
+	optional(reachedColumn("stale_leader_ms", func(r *Result) *time.Duration { return &r.Stale })),
+	optional(countColumn("leader_changes", func(r *Result) *int { return &r.LeaderChanges })),
 }
 
 // optional marks a column that older files may lack.

@@ -21,6 +21,13 @@ type Result struct {
 	Stable      time.Duration // to every live peer having heard it (leader-crash: the downtime)
 	Heal        time.Duration // partition: from heal until the old leader stepped down
 	CrashOffset time.Duration // leader-crash: crash time after the synchronized heartbeat round
+	// Stale (partition): from the cut until the isolated leader stopped
+	// believing it leads — how long clients could still reach a stale
+	// leader (CheckQuorum ends it without a heal).
+	Stale time.Duration
+	// LeaderChanges (follower-rejoin): leaders elected in the measured
+	// phase: what the rejoining follower cost a healthy cluster.
+	LeaderChanges int
 
 	Rounds       int // terms started during the measured phase
 	FailedRounds int // of those, terms that elected no leader

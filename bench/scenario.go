@@ -26,10 +26,22 @@ const (
 	// Steady injects no fault and counts spurious elections and leader
 	// changes over a long run.
 	Steady Scenario = "steady"
+	// FollowerRejoin isolates one follower of a settled cluster for twice
+	// the maximum election timeout (it times out at least once and, without
+	// PreVote, raises its term), heals, and measures until every peer has
+	// heard a leader of the newest term. A rejoining follower with a higher
+	// term deposes a healthy leader: the phase's leader changes count the
+	// leaders it cost.
+	FollowerRejoin Scenario = "follower-rejoin"
+	// OneWay starts as steady does, then cuts the link from the leader to
+	// one follower in that direction only (the follower stops hearing the
+	// leader; everything else still flows) and runs -duration, counting
+	// the elections and leader changes the cut causes.
+	OneWay Scenario = "one-way"
 )
 
 // Scenarios lists every scenario, default first.
-var Scenarios = []Scenario{LeaderCrash, ColdStart, Partition, Steady}
+var Scenarios = []Scenario{LeaderCrash, ColdStart, Partition, Steady, FollowerRejoin, OneWay}
 
 // ParseScenario reads a scenario name.
 func ParseScenario(s string) (Scenario, error) {
@@ -59,7 +71,20 @@ func (s Scenario) String() string { return string(s) }
 
 // faulted reports whether the scenario's measured phase begins with a
 // fault injected into a settled cluster, rather than at the boot.
-func (s Scenario) faulted() bool { return s == LeaderCrash || s == Partition }
+func (s Scenario) faulted() bool { return s == LeaderCrash || s == Partition || s == FollowerRejoin }
+
+// long reports whether the scenario's window after its measured phase
+// runs -duration (steady, one-way) rather than -quiet.
+func (s Scenario) long() bool { return s == Steady || s == OneWay }
+
+// WindowLabel names the window after the measured phase, whose elections
+// and RPC rates the tables give.
+func (s Scenario) WindowLabel() string {
+	if s == OneWay {
+		return "with the leader->follower link cut"
+	}
+	return "fault-free"
+}
 
 // Labels names the scenario's two time metrics as a user reads them.
 func (s Scenario) Labels() (elected, stable string) {
@@ -68,8 +93,10 @@ func (s Scenario) Labels() (elected, stable string) {
 		return "to leader", "downtime"
 	case Partition:
 		return "to leader (majority)", "to stable (majority)"
-	case Steady:
+	case Steady, OneWay:
 		return "first leader", "first stable"
+	case FollowerRejoin:
+		return "to new leader after heal", "to stable after heal"
 	}
 	return "to leader", "to stable"
 }

@@ -20,6 +20,12 @@ type PointSummary struct {
 	ElectedMs stats.Dist `json:"elected_ms"`
 	StableMs  stats.Dist `json:"stable_ms"`
 	HealMs    stats.Dist `json:"heal_ms"`
+	// StaleMs (partition): from the cut until the isolated leader stopped
+	// leading; LeaderChanges (follower-rejoin): leaders elected in the
+	// phase, and Deposed how many trials elected any.
+	StaleMs       stats.Dist `json:"stale_leader_ms"`
+	LeaderChanges stats.Dist `json:"phase_leader_changes"`
+	Deposed       int        `json:"deposed"`
 
 	AppendEntriesPerSec stats.Dist `json:"append_entries_per_s"`
 	RequestVotesPerSec  stats.Dist `json:"request_votes_per_s"`
@@ -62,7 +68,7 @@ func (o *Outcome) Summarize() []PointSummary {
 	out := make([]PointSummary, len(o.Settings))
 	for p, s := range o.Settings {
 		rs := o.Results[p]
-		var elected, stable, heal, aePS, rvPS, phaseAE, phaseRV, dropped, rounds, failed, split []float64
+		var elected, stable, heal, stale, changes, aePS, rvPS, phaseAE, phaseRV, dropped, rounds, failed, split []float64
 		ps := PointSummary{Point: p, Setting: s, Trials: len(rs)}
 		var quiet time.Duration
 		var quietElections, quietChanges, quietAE, quietRV int
@@ -83,6 +89,13 @@ func (o *Outcome) Summarize() []PointSummary {
 			if r.Heal != NotReached {
 				heal = append(heal, toMs(r.Heal))
 			}
+			if r.Stale != NotReached {
+				stale = append(stale, toMs(r.Stale))
+			}
+			changes = append(changes, float64(r.LeaderChanges))
+			if r.LeaderChanges > 0 {
+				ps.Deposed++
+			}
 			aePS = append(aePS, r.PerSecond(r.Total.AppendEntries.Sent))
 			rvPS = append(rvPS, r.PerSecond(r.Total.RequestVote.Sent))
 			phaseAE = append(phaseAE, float64(r.Window.AppendEntries.Sent))
@@ -98,6 +111,7 @@ func (o *Outcome) Summarize() []PointSummary {
 			quietRV += r.Quiet.RequestVote.Sent
 		}
 		ps.ElectedMs, ps.StableMs, ps.HealMs = stats.Summarize(elected), stats.Summarize(stable), stats.Summarize(heal)
+		ps.StaleMs, ps.LeaderChanges = stats.Summarize(stale), stats.Summarize(changes)
 		ps.AppendEntriesPerSec, ps.RequestVotesPerSec = stats.Summarize(aePS), stats.Summarize(rvPS)
 		ps.PhaseAppendEntries, ps.PhaseRequestVotes = stats.Summarize(phaseAE), stats.Summarize(phaseRV)
 		ps.Dropped = stats.Summarize(dropped)

@@ -45,7 +45,7 @@ func WriteTable(w io.Writer, o Options, points []PointSummary) error {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		// Labels are padded to one width so that right alignment leaves them
 		// reading left to right.
-		labelWidth := len(electedLabel + " (ms)")
+		labelWidth := max(len(electedLabel+" (ms)"), len(stableLabel+" (ms)"))
 		if sc == Partition {
 			labelWidth = len("old leader steps down after heal (ms)")
 		}
@@ -58,13 +58,18 @@ func WriteTable(w io.Writer, o Options, points []PointSummary) error {
 		row(stableLabel+" (ms)", p.StableMs)
 		if sc == Partition {
 			row("old leader steps down after heal (ms)", p.HealMs)
+			row("old leader leads on, stale (ms)", p.StaleMs)
 		}
 		tw.Flush()
 		fmt.Fprintf(&b, "  elections per trial: %s rounds, %s without a leader, %s split votes (means)\n",
 			num(p.Rounds.Mean, 2), num(p.FailedRounds.Mean, 2), num(p.SplitVotes.Mean, 2))
+		if sc == FollowerRejoin {
+			fmt.Fprintf(&b, "  leaders the rejoin cost: mean %s, max %s; %s of %d started trials deposed the leader\n",
+				num(p.LeaderChanges.Mean, 2), num(p.LeaderChanges.Max, 0), strconv.Itoa(p.Deposed), p.Started())
+		}
 		if float64(p.QuietHours) > 0 {
-			fmt.Fprintf(&b, "  fault-free: %s spurious elections per hour (%d in %s h %s), %s RPCs/s (AppendEntries %s, RequestVote %s)\n",
-				num(p.SpuriousPerHour, 1), p.QuietElections, num(p.QuietHours, 2), o.Provenance(), num(p.SteadyRPCRate(), 1),
+			fmt.Fprintf(&b, "  %s: %s spurious elections per hour (%d in %s h %s), %s leader changes per hour, %s RPCs/s (AppendEntries %s, RequestVote %s)\n",
+				sc.WindowLabel(), num(p.SpuriousPerHour, 1), p.QuietElections, num(p.QuietHours, 2), o.Provenance(), num(p.LeaderChangesPerHour, 1), num(p.SteadyRPCRate(), 1),
 				num(p.QuietAppendEntriesPerSec, 1), num(p.QuietRequestVotesPerSec, 1))
 		}
 		fmt.Fprintf(&b, "  RPCs per second of run: AppendEntries mean %s (p99 %s), RequestVote mean %s (p99 %s); dropped calls per trial: mean %s\n",
@@ -128,10 +133,12 @@ func (sc Scenario) PhaseName() string {
 		return "failover"
 	case Partition:
 		return "partition"
-	case Steady:
+	case Steady, OneWay:
 		// The phase whose RPCs are counted is the start, before -duration;
 		// the long fault-free run is in the steady rate.
 		return "start-up"
+	case FollowerRejoin:
+		return "rejoin"
 	}
 	return "cold start"
 }
@@ -139,7 +146,7 @@ func (sc Scenario) PhaseName() string {
 // PhaseLabel is PhaseName with the span it covers, where the name alone
 // could mislead.
 func (sc Scenario) PhaseLabel() string {
-	if sc == Steady {
+	if sc.long() {
 		return sc.PhaseName() + " (boot to first stable leader)"
 	}
 	return sc.PhaseName()
@@ -224,6 +231,10 @@ var summaryColumns = func() []summaryColumn {
 		distColumn("stable_mean_ms", "ms", stable, mean),
 		distColumn("heal_p50_ms", "ms", heal, p50),
 		distColumn("heal_p99_ms", "ms", heal, p99),
+		distColumn("stale_leader_p50_ms", "ms", func(p PointSummary) stats.Dist { return p.StaleMs }, p50),
+		distColumn("stale_leader_p99_ms", "ms", func(p PointSummary) stats.Dist { return p.StaleMs }, p99),
+		distColumn("phase_leader_changes_mean", "", func(p PointSummary) stats.Dist { return p.LeaderChanges }, mean),
+		intColumn("deposed", func(p PointSummary) int { return p.Deposed }),
 		distColumn("append_entries_per_s_mean", "1/s", aePerSec, mean),
 		distColumn("append_entries_per_s_p99", "1/s", aePerSec, p99),
 		distColumn("request_votes_per_s_mean", "1/s", rvPerSec, mean),

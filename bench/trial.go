@@ -106,7 +106,7 @@ func (t Trial) budget() sim.Budget {
 	// round to crash after, the measured phase, the cluster made whole,
 	// the quiet window's first round), a few intervals, the quiet window.
 	span := 5*float64(o.Limit) + 3*float64(s.Interval) + float64(o.BootSkew)
-	if o.Scenario == Steady {
+	if o.Scenario.long() {
 		span += float64(o.Duration)
 	} else {
 		span += float64(o.Quiet)
@@ -176,7 +176,7 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 	defer context.AfterFunc(ctx, c.Cancel)()
 	// A trial is not started until its measured phase begins.
 	r := Result{Point: t.Point, Trial: t.Index, Seed: t.Seed, Outcome: NotStarted,
-		Elected: NotReached, Stable: NotReached, Heal: NotReached, CrashOffset: NotReached}
+		Elected: NotReached, Stable: NotReached, Heal: NotReached, CrashOffset: NotReached, Stale: NotReached}
 	run := runner{t: t, c: c, rng: rng, r: &r, trace: span}
 	switch t.Options.Scenario {
 	case ColdStart:
@@ -187,6 +187,10 @@ func RunTrialContext(ctx context.Context, t Trial) (Result, []sim.Event, error) 
 		run.partition()
 	case Steady:
 		run.steady()
+	case FollowerRejoin:
+		run.followerRejoin()
+	case OneWay:
+		run.oneWay()
 	default:
 		return Result{}, nil, fmt.Errorf("unknown scenario %q", t.Options.Scenario)
 	}
@@ -435,28 +439,40 @@ func (run *runner) partition() {
 		run.notStarted(err.Error())
 		return
 	}
+	// The isolated leader may step down while cut off (CheckQuorum) or
+	// only once it hears of a newer term after the heal.
+	steppedDown := func(e sim.Event) bool {
+		return e.Kind == sim.StateChange && e.Peer == leader && e.Role != raft.Leader
+	}
+	downAt := time.Duration(-1)
 	w := newWatch(n, term, majority)
+	w.also = func(e sim.Event) {
+		if downAt < 0 && steppedDown(e) {
+			downAt = e.At
+		}
+	}
 	if !run.measure(w, cutAt) {
 		return
 	}
 	run.c.Heal()
 	healedAt := run.c.Now()
-	steppedDown := func(e sim.Event) bool {
-		return e.Kind == sim.StateChange && e.Peer == leader && e.Role != raft.Leader
-	}
-	var at time.Duration
-	done := run.c.RunUntil(run.t.Options.Limit, func(e sim.Event) bool {
-		if steppedDown(e) {
-			at = e.At
-			return true
+	if downAt >= 0 {
+		run.r.Heal = 0 // it had stepped down before the heal
+	} else {
+		done := run.c.RunUntil(run.t.Options.Limit, func(e sim.Event) bool {
+			if steppedDown(e) {
+				downAt = e.At
+				return true
+			}
+			return false
+		})
+		if !done {
+			run.fail(fmt.Sprintf("the old leader did not step down within %v of the heal", run.t.Options.Limit))
+			return
 		}
-		return false
-	})
-	if !done {
-		run.fail(fmt.Sprintf("the old leader did not step down within %v of the heal", run.t.Options.Limit))
-		return
+		run.r.Heal = downAt - healedAt
 	}
-	run.r.Heal = at - healedAt
+	run.r.Stale = downAt - cutAt
 	run.quiet(run.t.Options.Quiet, true)
 }
 
@@ -489,4 +505,69 @@ func budgetStop(err error) *sim.BudgetError {
 		return be
 	}
 	return nil
+}
+
+// followerRejoin isolates a follower, heals, and measures the rejoin: until
+// every peer has heard a leader of the newest term, and how many leaders
+// that took (none, when the follower rejoins without a higher term).
+func (run *runner) followerRejoin() {
+	leader, term, ok := run.settle()
+	if !ok {
+		return
+	}
+	if why := run.notQuiet(leader, term); why != "" {
+		run.notStarted(why + " at the isolation")
+		return
+	}
+	n := run.t.Setting.Nodes
+	follower := (leader + 1 + int(run.rng.Int64N(int64(n-1)))) % n
+	var others []int
+	for i := range n {
+		if i != follower {
+			others = append(others, i)
+		}
+	}
+	if err := run.c.Partition([]int{follower}, others); err != nil {
+		run.notStarted(err.Error())
+		return
+	}
+	// Long enough for the follower to time out at least once.
+	run.c.RunFor(2 * run.t.Setting.Raft(run.t.Options).ElectionTimeoutMax)
+	healAt := run.c.Now()
+	run.c.Heal()
+	newest := run.newestTerm()
+	w := newWatch(n, newest-1, nil)
+	known := 0
+	if cur, ok := run.c.Leader(); ok {
+		if lt, _ := run.c.State(cur); lt == newest {
+			w.leaderOf[newest] = cur // a leader of the newest term needs only to be heard
+			known = 1
+		}
+	}
+	ok = run.measure(w, healAt)
+	run.r.LeaderChanges = w.leaders() - known
+	if ok {
+		run.quiet(run.t.Options.Quiet, false)
+	}
+}
+
+// oneWay settles a cluster, cuts the link from its leader to one follower
+// in that direction only, and counts the elections and leader changes over
+// -duration.
+func (run *runner) oneWay() {
+	w := newWatch(run.t.Setting.Nodes, 0, nil)
+	if !run.measure(w, run.c.Now()) {
+		return
+	}
+	leader, ok := run.c.Leader()
+	if !ok {
+		return
+	}
+	n := run.t.Setting.Nodes
+	follower := (leader + 1 + int(run.rng.Int64N(int64(n-1)))) % n
+	if err := run.c.CutLink(leader, follower); err != nil {
+		run.fail(err.Error())
+		return
+	}
+	run.quiet(run.t.Options.Duration, false)
 }

@@ -22,6 +22,10 @@ type watch struct {
 	elected, stable     bool
 	electedAt, stableAt time.Duration
 	stableTerm          int
+
+	// also, if set, sees every event first (a scenario's own bookkeeping
+	// during the phase).
+	also func(sim.Event)
 }
 
 func newWatch(nodes, minTerm int, want []bool) *watch {
@@ -37,6 +41,9 @@ func newWatch(nodes, minTerm int, want []bool) *watch {
 
 // observe takes one event and reports whether the phase is stable.
 func (w *watch) observe(e sim.Event) bool {
+	if w.also != nil {
+		w.also(e)
+	}
 	if e.Term <= w.minTerm {
 		return w.stable
 	}

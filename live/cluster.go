@@ -511,6 +511,41 @@ func (c *Cluster) Partition(groups ...[]int) error {
 	return nil
 }
 
+// CutLink makes the link from one peer to another carry nothing, in that
+// direction only (see sim.Cluster.CutLink).
+func (c *Cluster) CutLink(from, to int) error { return c.setLink("CutLink", from, to, true) }
+
+// RestoreLink undoes CutLink.
+func (c *Cluster) RestoreLink(from, to int) error { return c.setLink("RestoreLink", from, to, false) }
+
+func (c *Cluster) setLink(op string, from, to int, cut bool) error {
+	if err := c.checkPeer(op, from); err != nil {
+		return err
+	}
+	if err := c.checkPeer(op, to); err != nil {
+		return err
+	}
+	if from == to {
+		return fmt.Errorf("live: %s(%d, %d): a peer has no link to itself", op, from, to)
+	}
+	c.net.mu.Lock()
+	if c.net.cut == nil {
+		c.net.cut = map[sim.Link]bool{}
+	}
+	if cut {
+		c.net.cut[sim.Link{From: from, To: to}] = true
+	} else {
+		delete(c.net.cut, sim.Link{From: from, To: to})
+	}
+	c.net.mu.Unlock()
+	what := "cut"
+	if !cut {
+		what = "restore"
+	}
+	c.fault(-1, fmt.Sprintf("%s link %d->%d", what, from, to))
+	return nil
+}
+
 // Heal removes any partition (disconnected peers stay disconnected).
 func (c *Cluster) Heal() {
 	c.net.mu.Lock()

@@ -36,6 +36,7 @@ type network struct {
 	targets   []livepb.RaftClient // the current incarnation of each peer; nil while down
 	connected []bool
 	group     []int
+	cut       map[sim.Link]bool // one-way links that carry nothing
 	stats     [2]sim.RPCStats
 
 	servers []*grpc.Server
@@ -95,7 +96,7 @@ func (nw *network) setTarget(i int, c livepb.RaftClient) {
 }
 
 func (nw *network) upLocked(from, to int) bool {
-	return nw.connected[from] && nw.connected[to] && nw.group[from] == nw.group[to]
+	return nw.connected[from] && nw.connected[to] && nw.group[from] == nw.group[to] && !nw.cut[sim.Link{From: from, To: to}]
 }
 
 func (nw *network) lostLocked() bool { return nw.cfg.Loss > 0 && nw.rng.Float64() < nw.cfg.Loss }

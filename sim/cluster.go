@@ -434,6 +434,43 @@ func (c *Cluster) Partition(groups ...[]int) error {
 	return nil
 }
 
+// CutLink makes the link from one peer to another carry nothing, in that
+// direction only: from's requests and replies to to are lost, to's still
+// reach from. A one-way fault, as a misconfigured firewall or a failing
+// NIC queue makes.
+func (c *Cluster) CutLink(from, to int) error { return c.setLink("CutLink", from, to, true) }
+
+// RestoreLink undoes CutLink.
+func (c *Cluster) RestoreLink(from, to int) error { return c.setLink("RestoreLink", from, to, false) }
+
+func (c *Cluster) setLink(op string, from, to int, cut bool) error {
+	if err := c.checkPeer(op, from); err != nil {
+		return err
+	}
+	if err := c.checkPeer(op, to); err != nil {
+		return err
+	}
+	if from == to {
+		return fmt.Errorf("sim: %s(%d, %d): a peer has no link to itself", op, from, to)
+	}
+	c.net.mu.Lock()
+	if c.net.cut == nil {
+		c.net.cut = map[Link]bool{}
+	}
+	if cut {
+		c.net.cut[Link{from, to}] = true
+	} else {
+		delete(c.net.cut, Link{from, to})
+	}
+	c.net.mu.Unlock()
+	what := "cut"
+	if !cut {
+		what = "restore"
+	}
+	c.fault(-1, fmt.Sprintf("%s link %d->%d", what, from, to))
+	return nil
+}
+
 // PartitionGroups gives each of n peers the number of its group: the
 // groups given, then each peer named in none on its own. Two peers can talk
 // only if their numbers are equal.

@@ -85,13 +85,14 @@ type network struct {
 	rng       *rand.Rand
 	current   []*incarnation // nil while crashed
 	connected []bool
-	group     []int // peers talk only within a group
+	group     []int         // peers talk only within a group
+	cut       map[Link]bool // one-way links that carry nothing (CutLink)
 	stores    []*store
 	stats     [2]RPCStats
 }
 
 func (n *network) linkUpLocked(from, to int) bool {
-	return n.connected[from] && n.connected[to] && n.group[from] == n.group[to]
+	return n.connected[from] && n.connected[to] && n.group[from] == n.group[to] && !n.cut[Link{from, to}]
 }
 
 func (n *network) lostLocked() bool {

@@ -154,10 +154,10 @@ func sweepFlags(name string) *cli {
 	plain(c, fs.DurationVar, &o.TimerJitter, "timer-jitter", "let every peer timer fire up to this late, at random, as real OS timers do (0: exact)", "-timer-jitter 1ms")
 	plain(c, fs.DurationVar, &o.TimeoutResolution, "timeout-resolution", "draw election timeouts in whole steps of this size, as implementations do (LogCabin: 1ms; 0: any nanosecond)",
 		"-timeout-resolution 1ms (LogCabin: 150ms..151ms is 150ms or 151ms)")
-	c.value(&o.Scenario, "scenario", "name", "leader-crash (the paper's failover), cold-start, partition or steady", "-scenario cold-start")
+	c.value(&o.Scenario, "scenario", "name", "leader-crash (the paper's failover), cold-start, partition (the leader cut off; also how long it leads on, stale), steady, follower-rejoin (a follower isolated for twice the maximum timeout, then healed: the leaders its return costs) or one-way (steady, then the leader->follower link cut in that direction for -duration: the elections it causes)", "-scenario follower-rejoin -variant paper,prevote")
 	plain(c, fs.IntVar, &o.Eligible, "eligible", "leader-crash/partition: K, a majority: peers 0..K-1 hold the newest log, the rest lag and cannot win; the crashed (or isolated) leader is always one of the K, so K-1 survivors can win and the other N-K cannot (0: all)", "-eligible 3")
 	plain(c, fs.DurationVar, &o.BootSkew, "boot-skew", "boot each peer at a random time in [0, skew]", "-scenario cold-start -boot-skew 20ms")
-	plain(c, fs.DurationVar, &o.Duration, "duration", "steady: simulated time to run after the first stable leader", "-scenario steady -duration 1h")
+	plain(c, fs.DurationVar, &o.Duration, "duration", "steady and one-way: time to run after the first stable leader (one-way: with the link cut)", "-scenario steady -duration 1h")
 	plain(c, fs.DurationVar, &o.Quiet, "quiet", "after a trial's measured phase converged, run on this long without faults to count spurious elections and the steady RPC rate (steady uses -duration)", "-quiet 10s   -quiet 0 (no quiet window)")
 	plain(c, fs.DurationVar, &o.Limit, "limit", "per trial phase: give up waiting for a stable leader after this long (the trial is recorded as not converged)", "-limit 1m")
 	plain(c, fs.IntVar, &o.Trials, "trials", "trials per setting", "-trials 1000")
