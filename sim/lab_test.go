@@ -152,10 +152,17 @@ func TestInitialElection(t *testing.T) {
 		if term1 < 1 {
 			t.Fatalf("term is %d after an election; want >= 1", term1)
 		}
-		// With no failures the leader keeps its term.
+		// With no failures the leader keeps its term. In virtual time that
+		// is certain; in real time a machine stalled for longer than the
+		// timeout (the race detector, other tests' processes on two cores)
+		// can make a follower time out, which the lab's own test reports
+		// as a warning only, and so does this one.
 		h.c.RunFor(2 * time.Second)
 		if term2 := h.checkTerms(); term2 != term1 {
-			t.Fatalf("term changed from %d to %d with no failures", term1, term2)
+			if kind == Virtual {
+				t.Fatalf("term changed from %d to %d with no failures", term1, term2)
+			}
+			t.Logf("warning: term changed from %d to %d with no failures (real time: the machine stalled?)", term1, term2)
 		}
 		h.checkOneLeader()
 	})
