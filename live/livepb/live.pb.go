@@ -87,11 +87,14 @@ func (Event_Kind) EnumDescriptor() ([]byte, []int) {
 }
 
 type RequestVoteArgs struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Term          int64                  `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
-	CandidateId   int32                  `protobuf:"varint,2,opt,name=candidate_id,json=candidateId,proto3" json:"candidate_id,omitempty"`
-	LastLogIndex  int64                  `protobuf:"varint,3,opt,name=last_log_index,json=lastLogIndex,proto3" json:"last_log_index,omitempty"`
-	LastLogTerm   int64                  `protobuf:"varint,4,opt,name=last_log_term,json=lastLogTerm,proto3" json:"last_log_term,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Term         int64                  `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
+	CandidateId  int32                  `protobuf:"varint,2,opt,name=candidate_id,json=candidateId,proto3" json:"candidate_id,omitempty"`
+	LastLogIndex int64                  `protobuf:"varint,3,opt,name=last_log_index,json=lastLogIndex,proto3" json:"last_log_index,omitempty"`
+	LastLogTerm  int64                  `protobuf:"varint,4,opt,name=last_log_term,json=lastLogTerm,proto3" json:"last_log_term,omitempty"`
+	// A pre-vote (raft.Config.PreVote): would the voter grant a vote for
+	// term? It changes nothing at the voter and is not persisted.
+	PreVote       bool `protobuf:"varint,5,opt,name=pre_vote,json=preVote,proto3" json:"pre_vote,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -152,6 +155,13 @@ func (x *RequestVoteArgs) GetLastLogTerm() int64 {
 		return x.LastLogTerm
 	}
 	return 0
+}
+
+func (x *RequestVoteArgs) GetPreVote() bool {
+	if x != nil {
+		return x.PreVote
+	}
+	return false
 }
 
 type RequestVoteReply struct {
@@ -1200,12 +1210,13 @@ var File_live_proto protoreflect.FileDescriptor
 const file_live_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"live.proto\x12\x11raftbench.live.v1\"\x92\x01\n" +
+	"live.proto\x12\x11raftbench.live.v1\"\xad\x01\n" +
 	"\x0fRequestVoteArgs\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12!\n" +
 	"\fcandidate_id\x18\x02 \x01(\x05R\vcandidateId\x12$\n" +
 	"\x0elast_log_index\x18\x03 \x01(\x03R\flastLogIndex\x12\"\n" +
-	"\rlast_log_term\x18\x04 \x01(\x03R\vlastLogTerm\"I\n" +
+	"\rlast_log_term\x18\x04 \x01(\x03R\vlastLogTerm\x12\x19\n" +
+	"\bpre_vote\x18\x05 \x01(\bR\apreVote\"I\n" +
 	"\x10RequestVoteReply\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12!\n" +
 	"\fvote_granted\x18\x02 \x01(\bR\vvoteGranted\"D\n" +
