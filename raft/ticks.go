@@ -3,7 +3,7 @@ package raft
 import "time"
 
 // tickTiming is etcd-io/raft's clockwork (Config.Ticks): a peer's clock
-// advances in whole ticks from the moment the peer was made (etcd's node
+// advances in whole ticks from the moment the peer starts (etcd's node
 // ticks on its own ticker), and every timer counts ticks:
 //
 //   - a follower or candidate stands once electionElapsed, the ticks since
@@ -26,7 +26,7 @@ import "time"
 type tickTiming struct {
 	rf    *Raft
 	t     Ticks
-	phase time.Duration // time of tick 0
+	phase time.Duration // time of tick 0: the first reset (Start)
 	// resetTick is the tick at or before the last reset; randomized the
 	// timeout in ticks (0: not drawn yet).
 	resetTick  int64
@@ -36,7 +36,7 @@ type tickTiming struct {
 }
 
 func newTickTiming(rf *Raft) *tickTiming {
-	return &tickTiming{rf: rf, t: *rf.cfg.Ticks, phase: rf.rt.Now()}
+	return &tickTiming{rf: rf, t: *rf.cfg.Ticks}
 }
 
 // tickOf is the last tick at or before at.
@@ -53,7 +53,10 @@ func (t *tickTiming) redraw() {
 
 func (t *tickTiming) resetLocked() {
 	if t.randomized == 0 {
-		t.redraw() // a peer starts as etcd's becomeFollower: with a draw
+		// The peer starts: its ticks begin, and as etcd's becomeFollower
+		// it draws a timeout.
+		t.phase = t.rf.rt.Now()
+		t.redraw()
 		return
 	}
 	t.resetTick = t.tickOf(t.rf.rt.Now())
