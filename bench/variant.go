@@ -66,9 +66,9 @@ func (v Variant) Mapping() string {
 	case VariantPreVoteCheckQuorum:
 		return "paper + PreVote + CheckQuorum: a leader that has not heard from a majority within MIN steps down"
 	case VariantEtcd:
-		return "etcd server: a tick of -interval (etcd's --heartbeat-interval), HeartbeatTick 1, ElectionTick MIN/interval rounded (etcd's --election-timeout); timeouts drawn in whole ticks in [ElectionTick, 2 x ElectionTick), MAX unused; PreVote and CheckQuorum on"
+		return "etcd server: a tick of -interval (etcd's --heartbeat-interval), HeartbeatTick 1, ElectionTick MIN/interval rounded (etcd's --election-timeout); timeouts drawn in whole ticks in [ElectionTick, 2 x ElectionTick), MAX unused; PreVote and CheckQuorum on (CheckQuorum brings etcd's vote lease: votes refused while a leader was heard within the election timeout)"
 	case VariantHashicorp:
-		return "hashicorp/raft (Consul, Nomad): HeartbeatTimeout = ElectionTimeout = MIN, LeaderLeaseTimeout = MIN/2, heartbeats every MIN/10 (-interval unused); a follower checks at random [MIN, 2 x MIN) whether it heard the leader within MIN, and does not restart that timer on each heartbeat"
+		return "hashicorp/raft v1.8 (Consul, Nomad): HeartbeatTimeout = ElectionTimeout = MIN, LeaderLeaseTimeout = MIN/2, heartbeats every MIN/10 (-interval unused); a follower checks at random [MIN, 2 x MIN) whether it heard the leader within MIN, and does not restart that timer on each heartbeat; PreVote on and votes refused while a leader is known, as v1.8 does"
 	}
 	return "the Raft paper's election as the MIT lab builds it: heartbeat every -interval, timeout drawn in [MIN, MAX], restarted on every heartbeat"
 }
@@ -92,6 +92,9 @@ func (v Variant) apply(cfg *raft.Config) {
 	case VariantHashicorp:
 		t := cfg.ElectionTimeoutMin
 		cfg.Hashicorp = &raft.HashicorpTiming{HeartbeatTimeout: t, ElectionTimeout: t, LeaderLeaseTimeout: t / 2}
+		// v1.8 pre-votes unless told not to, and refuses votes while it
+		// knows a leader (its lease applies whatever CheckQuorum says).
+		cfg.PreVote, cfg.LeaderStickiness = true, true
 		cfg.HeartbeatInterval = t / 10
 		cfg.ElectionTimeoutMax = 2 * t
 	}

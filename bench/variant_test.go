@@ -26,6 +26,7 @@ func TestVariantsMapTheCommonSettings(t *testing.T) {
 		// hashicorp's defaults: HeartbeatTimeout = ElectionTimeout = 1s,
 		// LeaderLeaseTimeout 500ms, heartbeats every 100ms.
 		{VariantHashicorp, raft.Config{HeartbeatInterval: 100 * ms, ElectionTimeoutMin: 1000 * ms, ElectionTimeoutMax: 2000 * ms,
+			PreVote: true, LeaderStickiness: true,
 			Hashicorp: &raft.HashicorpTiming{HeartbeatTimeout: 1000 * ms, ElectionTimeout: 1000 * ms, LeaderLeaseTimeout: 500 * ms}}},
 	}
 	for _, c := range cases {

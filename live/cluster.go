@@ -213,6 +213,7 @@ func (c *Cluster) configure(inc *incarnation, delay time.Duration) error {
 	if len(c.cfg.LastLog) > 0 {
 		cfg.LastLogIndex, cfg.LastLogTerm = int64(c.cfg.LastLog[i].Index), int64(c.cfg.LastLog[i].Term)
 	}
+	variantToWire(c.cfg.Raft, cfg)
 	if t := c.cfg.Trace; t != nil {
 		carrier := propagation.MapCarrier{}
 		w3c.Inject(t.Parent, carrier)
@@ -637,4 +638,28 @@ func (c *Cluster) ClockUncertainty() time.Duration {
 		}
 	}
 	return first + second
+}
+
+// variantToWire puts r's protocol variant on the wire, for the peer to
+// rebuild with variantFromWire.
+func variantToWire(r raft.Config, w *livepb.PeerConfig) {
+	w.PreVote, w.CheckQuorum, w.LeaderStickiness = r.PreVote, r.CheckQuorum, r.LeaderStickiness
+	if t := r.Ticks; t != nil {
+		w.TickNs, w.HeartbeatTick, w.ElectionTick = int64(t.Tick), int32(t.HeartbeatTick), int32(t.ElectionTick)
+	}
+	if h := r.Hashicorp; h != nil {
+		w.HeartbeatTimeoutNs, w.ElectionTimeoutNs, w.LeaderLeaseTimeoutNs = int64(h.HeartbeatTimeout), int64(h.ElectionTimeout), int64(h.LeaderLeaseTimeout)
+	}
+}
+
+// variantFromWire sets the variant a driver sent on r.
+func variantFromWire(w *livepb.PeerConfig, r *raft.Config) {
+	r.PreVote, r.CheckQuorum, r.LeaderStickiness = w.PreVote, w.CheckQuorum, w.LeaderStickiness
+	if w.TickNs != 0 {
+		r.Ticks = &raft.Ticks{Tick: time.Duration(w.TickNs), HeartbeatTick: int(w.HeartbeatTick), ElectionTick: int(w.ElectionTick)}
+	}
+	if w.HeartbeatTimeoutNs != 0 {
+		r.Hashicorp = &raft.HashicorpTiming{HeartbeatTimeout: time.Duration(w.HeartbeatTimeoutNs),
+			ElectionTimeout: time.Duration(w.ElectionTimeoutNs), LeaderLeaseTimeout: time.Duration(w.LeaderLeaseTimeoutNs)}
+	}
 }

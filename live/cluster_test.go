@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/raftbench/raftbench/live/livepb"
 	"github.com/raftbench/raftbench/raft"
 	"github.com/raftbench/raftbench/sim"
 )
@@ -94,6 +95,72 @@ func TestProcessesElectAndFailOver(t *testing.T) {
 	})
 	if !back {
 		t.Errorf("restarted peer %d did not accept the new leader's heartbeats: %v", old, c.Err())
+	}
+	if err := c.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestVariantCrossesTheWire(t *testing.T) {
+	for _, r := range []raft.Config{
+		{PreVote: true, CheckQuorum: true, Ticks: &raft.Ticks{Tick: 10 * ms, HeartbeatTick: 1, ElectionTick: 10}},
+		{PreVote: true, LeaderStickiness: true, Hashicorp: &raft.HashicorpTiming{HeartbeatTimeout: 150 * ms, ElectionTimeout: 150 * ms, LeaderLeaseTimeout: 75 * ms}},
+		{},
+	} {
+		var w livepb.PeerConfig
+		variantToWire(r, &w)
+		var back raft.Config
+		variantFromWire(&w, &back)
+		same := back.PreVote == r.PreVote && back.CheckQuorum == r.CheckQuorum && back.LeaderStickiness == r.LeaderStickiness &&
+			(back.Ticks == nil) == (r.Ticks == nil) && (back.Ticks == nil || *back.Ticks == *r.Ticks) &&
+			(back.Hashicorp == nil) == (r.Hashicorp == nil) && (back.Hashicorp == nil || *back.Hashicorp == *r.Hashicorp)
+		if !same {
+			t.Errorf("%+v came back as %+v", r, back)
+		}
+	}
+}
+
+func TestProcessesRunAVariant(t *testing.T) {
+	// etcd-like peers as processes: a leader is elected and the run stays
+	// safe; with CheckQuorum, a leader cut off steps down without a heal.
+	c, err := NewCluster(Config{
+		Nodes: 3, Seed: 5, Launcher: testLauncher(t),
+		Raft: raft.Config{HeartbeatInterval: 20 * ms, ElectionTimeoutMin: 100 * ms, ElectionTimeoutMax: 190 * ms,
+			PreVote: true, CheckQuorum: true, Ticks: &raft.Ticks{Tick: 20 * ms, HeartbeatTick: 1, ElectionTick: 5}},
+		Network: sim.Network{Latency: sim.Constant{D: ms}, RPCTimeout: 100 * ms},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	if !c.RunUntil(5*time.Second, func(e sim.Event) bool { return e.Kind == sim.StateChange && e.Role == raft.Leader }) {
+		t.Fatalf("no leader: %v", c.Err())
+	}
+	leader, _ := c.Leader()
+	var others []int
+	for i := range 3 {
+		if i != leader {
+			others = append(others, i)
+		}
+	}
+	cut := c.Now()
+	if err := c.Partition([]int{leader}, others); err != nil {
+		t.Fatal(err)
+	}
+	var down time.Duration
+	if !c.RunUntil(3*time.Second, func(e sim.Event) bool {
+		if e.Kind == sim.StateChange && e.Peer == leader && e.Role != raft.Leader {
+			down = e.At
+			return true
+		}
+		return false
+	}) {
+		t.Fatalf("the cut-off leader did not step down (CheckQuorum did not reach the process?): %v", c.Err())
+	}
+	// etcd checks its quorum every ElectionTick ticks: within two such
+	// windows (200ms) of the cut, plus scheduling.
+	if d := down - cut; d > 400*ms {
+		t.Errorf("stepped down %v after the cut; want within about 200ms", d)
 	}
 	if err := c.Err(); err != nil {
 		t.Fatal(err)

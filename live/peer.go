@@ -107,10 +107,12 @@ func (p *peer) RequestVote(ctx context.Context, in *livepb.RequestVoteArgs) (*li
 	if rf == nil {
 		return nil, errNotConfigured
 	}
-	args := raft.RequestVoteArgs{Term: int(in.Term), CandidateId: int(in.CandidateId), LastLogIndex: int(in.LastLogIndex), LastLogTerm: int(in.LastLogTerm)}
+	args := raft.RequestVoteArgs{Term: int(in.Term), CandidateId: int(in.CandidateId), LastLogIndex: int(in.LastLogIndex), LastLogTerm: int(in.LastLogTerm),
+		PreVote: in.PreVote}
 	var reply raft.RequestVoteReply
 	rf.RequestVote(incoming(ctx), &args, &reply)
-	if reply.VoteGranted {
+	if reply.VoteGranted && !args.PreVote {
+		// (A granted pre-vote is no vote: nothing is written for it.)
 		// What the disk holds as the grant leaves, for the driver's
 		// persist-before-reply check.
 		term, vote, _ := raft.DecodeState(p.persister.ReadRaftState())
@@ -153,6 +155,7 @@ func (p *peer) Configure(ctx context.Context, c *livepb.PeerConfig) (*livepb.Con
 		ElectionTimeoutMax:        time.Duration(c.ElectionTimeoutMaxNs),
 		ElectionTimeoutResolution: time.Duration(c.ElectionTimeoutResolutionNs),
 	}
+	variantFromWire(c, &cfg)
 	n := len(c.PeerAddrs)
 	switch {
 	case p.id >= n:

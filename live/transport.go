@@ -125,7 +125,7 @@ func (t *transport) RequestVote(ctx context.Context, from, to int, args *raft.Re
 	return t.call(ctx, func(ctx context.Context) error {
 		r, err := t.clients[to].RequestVote(ctx, &livepb.RequestVoteArgs{
 			Term: int64(args.Term), CandidateId: int32(args.CandidateId),
-			LastLogIndex: int64(args.LastLogIndex), LastLogTerm: int64(args.LastLogTerm)})
+			LastLogIndex: int64(args.LastLogIndex), LastLogTerm: int64(args.LastLogTerm), PreVote: args.PreVote})
 		if err == nil {
 			reply.Term, reply.VoteGranted = int(r.Term), r.VoteGranted
 		}

@@ -14,7 +14,14 @@
 //   - raft.go: the [Raft] struct, [Make], [Raft.GetState], [Raft.Kill] and
 //     killed, the role transitions becomeFollowerLocked, becomeCandidateLocked
 //     and becomeLeaderLocked, and contextLostLocked.
-//   - timer.go: resetElectionTimerLocked and isElectionTimeoutLocked.
+//   - timer.go: resetElectionTimerLocked and isElectionTimeoutLocked, and
+//     the timing interface behind them: the lab's timer (paperTiming), or
+//     etcd-io/raft's ticks (ticks.go) or hashicorp/raft's timers
+//     (hashicorp.go) when [Config] asks for them.
+//   - variants.go: the protocol variants of [Config], each in a file of
+//     its own (prevote.go, stickiness.go, checkquorum.go), reached from
+//     the lab's functions through one-line hooks; with every option off
+//     the lab's functions do what the handout says.
 //   - persist.go: currentTerm and votedFor, saved before any vote is granted
 //     or any term is adopted. A save may take time (a disk write): the
 //     [Runtime]'s clock then reads past it, so the order of statements around
@@ -51,7 +58,8 @@
 // The election ticker sleeps exactly until the election deadline (or for at
 // most [Config].ElectionTimeoutMin, so that a timer reset that moves the
 // deadline earlier is never missed), instead of polling every 50-350 ms as
-// the lab's skeleton suggests. Under virtual time it fires at the deadline
+// the lab's skeleton suggests. etcd's ticks are computed from the clock the
+// same way, not ticked by a goroutine. Under virtual time it fires at the deadline
 // exactly; under real time the remaining lag is the operating system's timer
 // and goroutine wake-up latency, typically well under 1 ms.
 package raft

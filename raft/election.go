@@ -8,7 +8,7 @@ import "context"
 func (rf *Raft) electionTicker() {
 	for !rf.killed() {
 		rf.mu.Lock()
-		if rf.role != Leader && rf.isElectionTimeoutLocked() {
+		if rf.role != Leader && rf.isElectionTimeoutLocked() && !rf.preVoteFirstLocked() {
 			// The next timeout counts from the moment the candidacy starts,
 			// before becomeCandidateLocked writes the new term to disk (as
 			// LogCabin does): a slow write must not delay the next round.
@@ -101,6 +101,9 @@ type electionRound struct {
 	replies int
 	done    bool
 	roundSpan
+	// A pre-vote round (prevote.go) counts refusals too.
+	preVote  bool
+	refusals int
 }
 
 // finishRoundLocked ends round once, with its outcome.
@@ -132,6 +135,9 @@ func (rf *Raft) RequestVote(ctx context.Context, args *RequestVoteArgs, reply *R
 
 	reply.Term = rf.currentTerm
 	reply.VoteGranted = false
+	if rf.stickToLeaderLocked() || rf.answeredPreVoteLocked(args, reply) {
+		return // variants: leader stickiness, PreVote
+	}
 	if args.Term < rf.currentTerm {
 		return
 	}

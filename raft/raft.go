@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // Role is a peer's role in its current term.
@@ -48,10 +47,12 @@ type Raft struct {
 	currentTerm int
 	votedFor    int // -1: no vote in currentTerm
 
-	// The election timer: a timeout fires when rt.Now() passes
-	// electionStart + electionTimeout.
-	electionStart   time.Duration
-	electionTimeout time.Duration
+	// The election timer and the heartbeat schedule (timer.go).
+	timing timing
+
+	// Protocol variants' state (variants.go).
+	leaderContact leaderContact // the last AppendEntries accepted
+	quorum        *quorumWatch  // a leader's followers' replies (CheckQuorum)
 
 	trace tracer
 	round *electionRound // the election round in progress, if any
@@ -84,6 +85,7 @@ func Make(me, peers int, cfg Config, deps Deps) (*Raft, error) {
 	if rf.observer == nil {
 		rf.observer = noObserver{}
 	}
+	rf.timing = newTiming(rf)
 	if t := deps.Tracing; t != nil && t.Tracer != nil {
 		rf.trace = tracer{t: t.Tracer, base: t.Context, epoch: t.Epoch, rt: deps.Runtime, me: me, record: t.Record}
 	}
@@ -152,6 +154,7 @@ func (rf *Raft) becomeFollowerLocked(term int) {
 		rf.resetElectionTimerLocked()
 	}
 	if changed {
+		rf.timing.enteredLocked(asFollower)
 		rf.observer.StateChanged(rf.me, rf.currentTerm, rf.role)
 	}
 }
@@ -167,6 +170,7 @@ func (rf *Raft) becomeCandidateLocked() {
 	rf.role = Candidate
 	rf.votedFor = rf.me
 	rf.persistLocked()
+	rf.timing.enteredLocked(asCandidate)
 	rf.observer.StateChanged(rf.me, rf.currentTerm, rf.role)
 	rf.observer.VoteGranted(rf.me, rf.currentTerm, rf.me)
 }
@@ -177,6 +181,7 @@ func (rf *Raft) becomeLeaderLocked() {
 		panic(fmt.Sprintf("raft: peer %d asked to lead term %d as a %v", rf.me, rf.currentTerm, rf.role))
 	}
 	rf.role = Leader
+	rf.leaderElectedLocked()
 	rf.observer.StateChanged(rf.me, rf.currentTerm, rf.role)
 }
 

@@ -9,7 +9,7 @@ func (rf *Raft) replicationTicker(term int) {
 		if !rf.startReplication(term) {
 			return
 		}
-		rf.rt.Sleep(rf.cfg.HeartbeatInterval)
+		rf.rt.Sleep(rf.heartbeatInterval())
 	}
 }
 
@@ -55,7 +55,9 @@ func (rf *Raft) replicateToPeer(peer int, args *AppendEntriesArgs, round *replic
 		rf.becomeFollowerLocked(reply.Term)
 		return
 	}
-	// Part A carries no entries, so a successful reply needs no bookkeeping.
+	// Part A carries no entries, so a successful reply needs no bookkeeping
+	// beyond CheckQuorum's: the follower is there.
+	rf.followerAnsweredLocked(peer, args.Term)
 }
 
 // AppendEntries is the AppendEntries RPC handler: a leader whose term is not
@@ -77,5 +79,6 @@ func (rf *Raft) AppendEntries(ctx context.Context, args *AppendEntriesArgs, repl
 	reply.Term = rf.currentTerm
 	reply.Success = true
 	rf.resetElectionTimerLocked()
+	rf.heardFromLeaderLocked()
 	rf.observer.HeartbeatAccepted(rf.me, rf.currentTerm, args.LeaderId)
 }

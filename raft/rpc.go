@@ -6,6 +6,11 @@ type RequestVoteArgs struct {
 	CandidateId  int
 	LastLogIndex int
 	LastLogTerm  int
+	// PreVote asks whether the voter would grant a vote for Term, without
+	// the voter changing or persisting anything (Config.PreVote; the
+	// dissertation §9.6). The candidate proposes its term+1 and keeps its
+	// own term until it has a majority of pre-votes.
+	PreVote bool
 }
 
 // RequestVoteReply is the RequestVote RPC's reply.

@@ -86,6 +86,7 @@ const (
 	attrPeersAsked = attribute.Key("raft.peers")
 	attrRPCOutcome = attribute.Key("rpc.outcome")
 	attrRoundOver  = attribute.Key("raft.round_over")
+	attrPreVote    = attribute.Key("raft.pre_vote")
 )
 
 // RPC outcomes (rpc.outcome on the client spans).
@@ -190,11 +191,25 @@ var offRound = roundSpan{ctx: context.Background(), span: noSpan, off: true}
 
 // electionStarted opens the span of round, an election for term.
 func (tr *tracer) electionStarted(round *electionRound, term, needed int) {
+	tr.roundStarted(round, "startElection", term, needed)
+}
+
+// preVoteStarted opens the span of round, a pre-vote (prevote.go) for the
+// proposed term. Tracing.Record is asked about it as an ElectionRound: it
+// is the first half of an election.
+func (tr *tracer) preVoteStarted(round *electionRound, term, needed int) {
+	tr.roundStarted(round, "startPreVote", term, needed)
+	if round.span.IsRecording() {
+		round.span.SetAttributes(attrPreVote.Bool(true))
+	}
+}
+
+func (tr *tracer) roundStarted(round *electionRound, name string, term, needed int) {
 	if !tr.records(ElectionRound) {
 		round.roundSpan = offRound
 		return
 	}
-	round.ctx, round.span = tr.start(context.Background(), "startElection", trace.SpanKindInternal)
+	round.ctx, round.span = tr.start(context.Background(), name, trace.SpanKindInternal)
 	if round.span.IsRecording() {
 		round.span.SetAttributes(attrCandidate.Int(tr.me), attrTerm.Int(term), attrNeeded.Int(needed))
 	}
@@ -211,12 +226,24 @@ func (tr *tracer) electionFinished(round *electionRound, outcome string) {
 // voteAsked opens the span of one askVoteFromPeer; the caller ends it with
 // tr.end.
 func (tr *tracer) voteAsked(round *electionRound, peer int, args *RequestVoteArgs) (context.Context, trace.Span) {
+	return tr.asked(round, "askVoteFromPeer", peer, args)
+}
+
+// preVoteAsked opens the span of one askPreVoteFromPeer.
+func (tr *tracer) preVoteAsked(round *electionRound, peer int, args *RequestVoteArgs) (context.Context, trace.Span) {
+	return tr.asked(round, "askPreVoteFromPeer", peer, args)
+}
+
+func (tr *tracer) asked(round *electionRound, name string, peer int, args *RequestVoteArgs) (context.Context, trace.Span) {
 	if round.off {
 		return round.ctx, noSpan
 	}
-	ctx, span := tr.start(round.ctx, "askVoteFromPeer", trace.SpanKindClient)
+	ctx, span := tr.start(round.ctx, name, trace.SpanKindClient)
 	if span.IsRecording() {
 		span.SetAttributes(attrCandidate.Int(tr.me), attrPeer.Int(peer), attrTerm.Int(args.Term))
+		if args.PreVote {
+			span.SetAttributes(attrPreVote.Bool(true))
+		}
 		return ctx, &rpcSpan{Span: span, round: round}
 	}
 	return ctx, span
@@ -258,6 +285,9 @@ func (tr *tracer) serve(ctx context.Context, name string) trace.Span {
 func (tr *tracer) voteDecided(span trace.Span, args *RequestVoteArgs, reply *RequestVoteReply) {
 	if !span.IsRecording() {
 		return // untraced: not even the attributes are built
+	}
+	if args.PreVote {
+		span.SetAttributes(attrPreVote.Bool(true))
 	}
 	tr.handled(span, attrVoter, attrCandidate.Int(args.CandidateId), args.Term, attrVote.Bool(reply.VoteGranted), reply.Term)
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace/noop"
 )
 
@@ -37,6 +39,13 @@ func TestRoundsThatRecordNothingAllocateNothing(t *testing.T) {
 				tr.end(span)
 				tr.electionFinished(election, OutcomeWon)
 
+				*election = electionRound{votes: 1, preVote: true}
+				tr.preVoteStarted(election, 3, 2)
+				ctx, span = tr.preVoteAsked(election, 0, rv)
+				tr.voteAnswered(span, true, rvReply)
+				tr.end(span)
+				tr.electionFinished(election, OutcomeLost)
+
 				round := tr.replicationStarted(2, 1)
 				ctx, span = tr.replicationAsked(round, 0, ae)
 				handler = tr.appendEntriesReceived(ctx)
@@ -58,3 +67,41 @@ func (stoppedClock) Now() time.Duration   { return 0 }
 func (stoppedClock) Sleep(time.Duration)  {}
 func (stoppedClock) Go(f func())          { f() }
 func (stoppedClock) Int64N(n int64) int64 { return 0 }
+
+// A pre-vote round is traced like an election round, under names of its
+// own and marked raft.pre_vote, so a trace tells the question from the
+// election; the handler's span says it answered a pre-vote.
+func TestPreVoteRoundSpans(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	tr := &tracer{t: tp.Tracer("test"), base: context.Background(), rt: stoppedClock{}, me: 1}
+	args := &RequestVoteArgs{Term: 3, CandidateId: 1, PreVote: true}
+	round := &electionRound{votes: 1, preVote: true}
+	tr.preVoteStarted(round, 3, 2)
+	ctx, span := tr.preVoteAsked(round, 0, args)
+	handler := tr.voteRequested(ctx)
+	tr.voteDecided(handler, args, &RequestVoteReply{Term: 2, VoteGranted: true})
+	tr.voteAnswered(span, true, &RequestVoteReply{Term: 2, VoteGranted: true})
+	tr.end(span)
+	tr.electionFinished(round, OutcomeWon)
+
+	want := map[string]bool{"startPreVote": true, "askPreVoteFromPeer": true, "RequestVote": true}
+	ended := rec.Ended()
+	if len(ended) != len(want) {
+		t.Fatalf("%d spans ended; want %d (%v)", len(ended), len(want), want)
+	}
+	for _, s := range ended {
+		if !want[s.Name()] {
+			t.Errorf("unexpected span %q", s.Name())
+		}
+		marked := false
+		for _, kv := range s.Attributes() {
+			if kv.Key == attrPreVote && kv.Value.AsBool() {
+				marked = true
+			}
+		}
+		if !marked {
+			t.Errorf("span %q is not marked raft.pre_vote", s.Name())
+		}
+	}
+}

@@ -42,10 +42,16 @@ func runtimes(t *testing.T, test func(t *testing.T, kind RuntimeKind)) {
 
 func newLab(t *testing.T, kind RuntimeKind, nodes int, seed uint64) *lab {
 	t.Helper()
+	return newLabWith(t, kind, nodes, seed, labRaft)
+}
+
+// newLabWith is newLab with the peers' config (a protocol variant).
+func newLabWith(t *testing.T, kind RuntimeKind, nodes int, seed uint64, cfg raft.Config) *lab {
+	t.Helper()
 	c, err := NewCluster(Config{
 		Nodes:   nodes,
 		Seed:    seed,
-		Raft:    labRaft,
+		Raft:    cfg,
 		Runtime: kind,
 		Network: Network{Latency: Uniform{Min: 500 * time.Microsecond, Max: 3 * time.Millisecond}},
 		// Writes that take time (and block the peer) in every lab test,
@@ -170,37 +176,63 @@ func TestInitialElection(t *testing.T) {
 
 func TestReElection(t *testing.T) {
 	runtimes(t, func(t *testing.T, kind RuntimeKind) {
-		h := newLab(t, kind, 3, 2)
-		leader1 := h.checkOneLeader()
-
-		// The leader disconnects: a new one must be elected.
-		h.disconnect(leader1)
-		leader2 := h.checkOneLeader()
-		if leader2 == leader1 {
-			t.Fatalf("disconnected peer %d is still the chosen leader", leader1)
-		}
-
-		// The old leader rejoins: it must step down, and one leader remains.
-		h.connect(leader1)
-		leader3 := h.checkOneLeader()
-		h.c.RunFor(checkPeriod)
-		if _, lead := h.c.State(leader1); lead && leader3 != leader1 {
-			t.Fatalf("old leader %d still believes it leads after rejoining", leader1)
-		}
-
-		// No quorum: no leader.
-		other := (leader3 + 1) % 3
-		h.disconnect(leader3)
-		h.disconnect(other)
-		h.c.RunFor(2 * checkPeriod)
-		h.checkNoLeader()
-
-		// Quorum back: a leader.
-		h.connect(other)
-		h.checkOneLeader()
-		h.connect(leader3)
-		h.checkOneLeader()
+		reElection(t, newLab(t, kind, 3, 2))
 	})
+}
+
+// TestReElectionUnderVariants runs the re-election test again with etcd as
+// it ships (ticks, PreVote, CheckQuorum) and with hashicorp's timers and
+// pre-votes: on real time too, so that -race sees the variants' own state
+// and goroutines (the quorum checker) beside the lab's.
+func TestReElectionUnderVariants(t *testing.T) {
+	etcd := raft.Config{HeartbeatInterval: 50 * time.Millisecond, ElectionTimeoutMin: 150 * time.Millisecond, ElectionTimeoutMax: 250 * time.Millisecond,
+		Ticks: &raft.Ticks{Tick: 50 * time.Millisecond, HeartbeatTick: 1, ElectionTick: 3}, PreVote: true, CheckQuorum: true}
+	hashicorp := raft.Config{HeartbeatInterval: 15 * time.Millisecond, ElectionTimeoutMin: 150 * time.Millisecond, ElectionTimeoutMax: 300 * time.Millisecond,
+		Hashicorp: &raft.HashicorpTiming{HeartbeatTimeout: 150 * time.Millisecond, ElectionTimeout: 150 * time.Millisecond, LeaderLeaseTimeout: 75 * time.Millisecond},
+		PreVote:   true}
+	for _, v := range []struct {
+		name string
+		cfg  raft.Config
+	}{{"etcd", etcd}, {"hashicorp", hashicorp}} {
+		t.Run(v.name, func(t *testing.T) {
+			runtimes(t, func(t *testing.T, kind RuntimeKind) {
+				reElection(t, newLabWith(t, kind, 3, 2, v.cfg))
+			})
+		})
+	}
+}
+
+// reElection is the lab's TestReElection on the cluster h runs.
+func reElection(t *testing.T, h *lab) {
+	leader1 := h.checkOneLeader()
+
+	// The leader disconnects: a new one must be elected.
+	h.disconnect(leader1)
+	leader2 := h.checkOneLeader()
+	if leader2 == leader1 {
+		t.Fatalf("disconnected peer %d is still the chosen leader", leader1)
+	}
+
+	// The old leader rejoins: it must step down, and one leader remains.
+	h.connect(leader1)
+	leader3 := h.checkOneLeader()
+	h.c.RunFor(checkPeriod)
+	if _, lead := h.c.State(leader1); lead && leader3 != leader1 {
+		t.Fatalf("old leader %d still believes it leads after rejoining", leader1)
+	}
+
+	// No quorum: no leader.
+	other := (leader3 + 1) % 3
+	h.disconnect(leader3)
+	h.disconnect(other)
+	h.c.RunFor(2 * checkPeriod)
+	h.checkNoLeader()
+
+	// Quorum back: a leader.
+	h.connect(other)
+	h.checkOneLeader()
+	h.connect(leader3)
+	h.checkOneLeader()
 }
 
 func TestLonePeerNeverLeads(t *testing.T) {

@@ -133,7 +133,9 @@ var w3c = propagation.TraceContext{}
 func (e *endpoint) RequestVote(ctx context.Context, from, to int, args *raft.RequestVoteArgs, reply *raft.RequestVoteReply) bool {
 	ok := e.n.call(e.inc, RequestVote, from, to, args.Term, func(target *incarnation) {
 		target.rf.RequestVote(acrossTheWire(ctx), args, reply)
-		if reply.VoteGranted {
+		// A granted pre-vote is, by design, written nowhere: only a real
+		// vote must be on the voter's disk before its reply leaves.
+		if reply.VoteGranted && !args.PreVote {
 			// The vote must be among the peer's writes; the reply waits for
 			// them to complete (deliver).
 			e.n.c.mon.votePersisted(e.n.rt.Now(), to, args.CandidateId, reply.Term, e.n.stores[to].read())

@@ -68,12 +68,14 @@ func TestMonitorAcceptsLegalHistory(t *testing.T) {
 	}
 }
 
-// TestSafetyUnderRandomFaults drives clusters through random fault
-// schedules and networks; the safety monitor must never fire.
+// TestSafetyUnderRandomFaults drives clusters of every protocol variant
+// through random fault schedules and networks; the safety monitor must
+// never fire.
 func TestSafetyUnderRandomFaults(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		nodes := rapid.IntRange(1, 7).Draw(t, "nodes")
 		minTimeout := time.Duration(rapid.IntRange(20, 300).Draw(t, "timeoutMinMs")) * time.Millisecond
+		variant := rapid.SampledFrom(safetyVariants).Draw(t, "variant")
 		cfg := Config{
 			Nodes: nodes,
 			Seed:  rapid.Uint64().Draw(t, "seed"),
@@ -95,6 +97,7 @@ func TestSafetyUnderRandomFaults(t *testing.T) {
 				nil, Constant{2 * time.Millisecond}, Uniform{0, 20 * time.Millisecond}, Exponential{time.Millisecond, 5 * time.Millisecond},
 			}).Draw(t, "fsync"),
 		}
+		drawVariant(t, variant, &cfg.Raft)
 		c, err := NewCluster(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -143,5 +146,71 @@ func seq(n int) []int {
 func must2(t *rapid.T, err error) {
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// safetyVariants are the protocol variants the property test draws.
+var safetyVariants = []string{"none", "prevote", "checkquorum", "prevote+checkquorum", "stickiness", "ticks", "hashicorp", "etcd"}
+
+// drawVariant turns variant on in cfg, drawing its own timers where it has
+// any (and filling the effective durations from them, as a caller must).
+func drawVariant(t *rapid.T, variant string, cfg *raft.Config) {
+	ms := time.Millisecond
+	ticks := func() {
+		tick := time.Duration(rapid.IntRange(1, 100).Draw(t, "tickMs")) * ms
+		hb := rapid.IntRange(1, 3).Draw(t, "heartbeatTick")
+		el := rapid.IntRange(hb+1, 20).Draw(t, "electionTick")
+		cfg.Ticks = &raft.Ticks{Tick: tick, HeartbeatTick: hb, ElectionTick: el}
+		cfg.HeartbeatInterval, cfg.ElectionTimeoutMin, cfg.ElectionTimeoutMax = time.Duration(hb)*tick, time.Duration(el)*tick, time.Duration(2*el-1)*tick
+	}
+	switch variant {
+	case "none":
+	case "prevote":
+		cfg.PreVote = true
+	case "checkquorum":
+		cfg.CheckQuorum = true
+	case "prevote+checkquorum":
+		cfg.PreVote, cfg.CheckQuorum = true, true
+	case "stickiness":
+		cfg.LeaderStickiness = true
+	case "ticks":
+		ticks()
+	case "etcd":
+		ticks()
+		cfg.PreVote, cfg.CheckQuorum = true, true
+	case "hashicorp":
+		ht := time.Duration(rapid.IntRange(10, 300).Draw(t, "heartbeatTimeoutMs")) * ms
+		et := time.Duration(rapid.IntRange(10, 300).Draw(t, "electionTimeoutMs")) * ms
+		lease := time.Duration(rapid.IntRange(1, int(ht/ms)).Draw(t, "leaseMs")) * ms
+		cfg.Hashicorp = &raft.HashicorpTiming{HeartbeatTimeout: ht, ElectionTimeout: et, LeaderLeaseTimeout: lease}
+		cfg.HeartbeatInterval, cfg.ElectionTimeoutMin, cfg.ElectionTimeoutMax = ht/10, ht, 2*ht
+		// hashicorp/raft v1.8 pre-votes unless told not to: draw both.
+		cfg.PreVote = rapid.Bool().Draw(t, "hashicorpPreVote")
+		cfg.LeaderStickiness = rapid.Bool().Draw(t, "hashicorpStickiness")
+	default:
+		t.Fatalf("unknown variant %q", variant)
+	}
+}
+
+// A granted pre-vote is saved nowhere, and is no violation; a real vote's
+// reply that leaves before the vote is on disk still is.
+func TestPreVotesAreNotVotesToPersist(t *testing.T) {
+	cfg := Config{Nodes: 3, Seed: 4, Record: true, Raft: raft.DefaultConfig()}
+	cfg.Raft.PreVote = true
+	c, err := NewCluster(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	c.RunFor(2 * time.Second) // pre-votes, then votes, then a leader
+	if err := c.Err(); err != nil {
+		t.Fatalf("a cluster with PreVote on: %v", err)
+	}
+	if _, ok := c.Leader(); !ok {
+		t.Fatalf("no leader in 2s")
+	}
+	c.mon.votePersisted(0, 1, 0, 5, raft.EncodeState(4, 2))
+	if err := c.Err(); err == nil || !strings.Contains(err.Error(), "persist before reply") {
+		t.Fatalf("an unpersisted real vote: error %v; want a persist-before-reply violation", err)
 	}
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,11 +40,19 @@ import (
 //	cluster nodes=N [timeout=150ms..300ms | timeout=150ms] [heartbeat=50ms]
 //	        [latency=MODEL] [fsync=MODEL] [loss=P] [rpc-timeout=D] [seed=S]
 //	        [rpcs=on] [heartbeats=off]
+//	        [prevote=on] [checkquorum=on] [stickiness=on]
+//	        [ticks=TICK/HEARTBEAT/ELECTION | hashicorp=HT/ET/LEASE]
 //	                            configure a new cluster (MODEL: any of
 //	                            LatencyForms; defaults: 3 nodes, 50ms,
 //	                            150ms..300ms, no latency, seed 1);
 //	                            rpcs=on also prints each RPC's outcome,
-//	                            heartbeats=off hides heartbeat lines
+//	                            heartbeats=off hides heartbeat lines;
+//	                            the last five turn on raft.Config's
+//	                            variants (ticks=100ms/1/10 is etcd's
+//	                            Ticks, hashicorp=1s/1s/500ms its timing)
+//	                            and set heartbeat and timeout to their
+//	                            effective values. A pre-vote's RPC line
+//	                            shows the term it proposes.
 //	link A->B MODEL             latency of messages from A to B
 //	boot 0=0ms 1=50ms ...       boot times (default: all at 0)
 //	lastlog 0=5/1 1=9/2 ...     synthetic last log index/term per peer
@@ -254,6 +263,8 @@ func (tr *transcript) configure(args []string) error {
 			tr.rpcs = val == "on"
 		case "heartbeats":
 			tr.heartbeats = val != "off"
+		case "prevote", "checkquorum", "stickiness", "ticks", "hashicorp":
+			err = variantSetting(&tr.cfg.Raft, key, val)
 		default:
 			return fmt.Errorf("unknown setting %q", key)
 		}
@@ -488,4 +499,54 @@ func oneDuration(args []string) (time.Duration, error) {
 		return 0, fmt.Errorf("want one duration")
 	}
 	return time.ParseDuration(args[0])
+}
+
+// variantSetting applies one of the cluster command's variant settings.
+func variantSetting(cfg *raft.Config, key, val string) error {
+	on := val == "on"
+	switch key {
+	case "prevote":
+		cfg.PreVote = on
+	case "checkquorum":
+		cfg.CheckQuorum = on
+	case "stickiness":
+		cfg.LeaderStickiness = on
+	case "ticks":
+		var t raft.Ticks
+		parts := strings.Split(val, "/")
+		if len(parts) != 3 {
+			return fmt.Errorf("want TICK/HEARTBEAT/ELECTION, e.g. 100ms/1/10")
+		}
+		var err1, err2, err3 error
+		t.Tick, err1 = time.ParseDuration(parts[0])
+		t.HeartbeatTick, err2 = strconv.Atoi(parts[1])
+		t.ElectionTick, err3 = strconv.Atoi(parts[2])
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return err
+		}
+		cfg.Ticks = &t
+		// The effective durations: heartbeats every HeartbeatTick ticks,
+		// timeouts of ElectionTick to 2*ElectionTick-1 ticks.
+		cfg.HeartbeatInterval = time.Duration(t.HeartbeatTick) * t.Tick
+		cfg.ElectionTimeoutMin = time.Duration(t.ElectionTick) * t.Tick
+		cfg.ElectionTimeoutMax = time.Duration(2*t.ElectionTick-1) * t.Tick
+	case "hashicorp":
+		var h raft.HashicorpTiming
+		parts := strings.Split(val, "/")
+		if len(parts) != 3 {
+			return fmt.Errorf("want HT/ET/LEASE, e.g. 1s/1s/500ms")
+		}
+		var err1, err2, err3 error
+		h.HeartbeatTimeout, err1 = time.ParseDuration(parts[0])
+		h.ElectionTimeout, err2 = time.ParseDuration(parts[1])
+		h.LeaderLeaseTimeout, err3 = time.ParseDuration(parts[2])
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return err
+		}
+		cfg.Hashicorp = &h
+		cfg.HeartbeatInterval = h.HeartbeatTimeout / 10
+		cfg.ElectionTimeoutMin = h.HeartbeatTimeout
+		cfg.ElectionTimeoutMax = 2 * h.HeartbeatTimeout
+	}
+	return nil
 }

@@ -70,7 +70,7 @@ func replayFlags(showRPCs *bool, point, trial *int) *cli {
 	plain(c, c.fs.BoolVar, showRPCs, "rpcs", "include every RPC's outcome in the timeline", "-rpcs=false")
 	plain(c, c.fs.IntVar, point, "point", "the trial's setting in its sweep, from the point column of trials.csv: a traced replay carries it (optional)", "-point 3")
 	plain(c, c.fs.IntVar, trial, "trial", "the trial's index in its setting, from the trial column of trials.csv: a traced replay carries it (optional)", "-trial 17")
-	c.only([]string{"interval", "election-timeout", "nodes", "latency", "loss", "fsync", "persist-delay",
+	c.only([]string{"interval", "election-timeout", "nodes", "latency", "loss", "variant", "fsync", "persist-delay",
 		"rpc-timeout", "timer-jitter", "timeout-resolution", "scenario", "eligible", "boot-skew", "duration",
 		"quiet", "limit", "seed", "runtime", "otlp-endpoint", "otlp-protocol", "trace-file", "trace-all", "rpcs", "point", "trial"},
 		map[string]flagText{
@@ -81,6 +81,7 @@ func replayFlags(showRPCs *bool, point, trial *int) *cli {
 			"latency": {"the trial's one-way latency model: " + sim.LatencyForms, "-latency 5ms   -latency normal:5ms,1ms"},
 			"loss":    {"the trial's probability that any one message (request or reply) is lost, in [0,1)", "-loss 0.01"},
 			"seed":    {"the trial's seed, from the seed column of trials.csv (required)", "-seed 1234567890"},
+			"variant": {"the trial's protocol variant (one value): " + variantHelp(), "-variant etcd"},
 		})
 	return c
 }

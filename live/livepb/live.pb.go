@@ -87,11 +87,14 @@ func (Event_Kind) EnumDescriptor() ([]byte, []int) {
 }
 
 type RequestVoteArgs struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Term          int64                  `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
-	CandidateId   int32                  `protobuf:"varint,2,opt,name=candidate_id,json=candidateId,proto3" json:"candidate_id,omitempty"`
-	LastLogIndex  int64                  `protobuf:"varint,3,opt,name=last_log_index,json=lastLogIndex,proto3" json:"last_log_index,omitempty"`
-	LastLogTerm   int64                  `protobuf:"varint,4,opt,name=last_log_term,json=lastLogTerm,proto3" json:"last_log_term,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Term         int64                  `protobuf:"varint,1,opt,name=term,proto3" json:"term,omitempty"`
+	CandidateId  int32                  `protobuf:"varint,2,opt,name=candidate_id,json=candidateId,proto3" json:"candidate_id,omitempty"`
+	LastLogIndex int64                  `protobuf:"varint,3,opt,name=last_log_index,json=lastLogIndex,proto3" json:"last_log_index,omitempty"`
+	LastLogTerm  int64                  `protobuf:"varint,4,opt,name=last_log_term,json=lastLogTerm,proto3" json:"last_log_term,omitempty"`
+	// A pre-vote (raft.Config.PreVote): would the voter grant a vote for
+	// term? It changes nothing at the voter and is not persisted.
+	PreVote       bool `protobuf:"varint,5,opt,name=pre_vote,json=preVote,proto3" json:"pre_vote,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -152,6 +155,13 @@ func (x *RequestVoteArgs) GetLastLogTerm() int64 {
 		return x.LastLogTerm
 	}
 	return 0
+}
+
+func (x *RequestVoteArgs) GetPreVote() bool {
+	if x != nil {
+		return x.PreVote
+	}
+	return false
 }
 
 type RequestVoteReply struct {
@@ -370,9 +380,21 @@ type PeerConfig struct {
 	// root span); empty: each round starts a trace of its own.
 	TraceParent string `protobuf:"bytes,12,opt,name=trace_parent,json=traceParent,proto3" json:"trace_parent,omitempty"`
 	// The OTLP transport for otlp_endpoint: grpc (empty) or http.
-	OtlpProtocol  string `protobuf:"bytes,13,opt,name=otlp_protocol,json=otlpProtocol,proto3" json:"otlp_protocol,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	OtlpProtocol string `protobuf:"bytes,13,opt,name=otlp_protocol,json=otlpProtocol,proto3" json:"otlp_protocol,omitempty"`
+	// Protocol variants (raft.Config's options of the same names).
+	PreVote          bool `protobuf:"varint,14,opt,name=pre_vote,json=preVote,proto3" json:"pre_vote,omitempty"`
+	CheckQuorum      bool `protobuf:"varint,15,opt,name=check_quorum,json=checkQuorum,proto3" json:"check_quorum,omitempty"`
+	LeaderStickiness bool `protobuf:"varint,16,opt,name=leader_stickiness,json=leaderStickiness,proto3" json:"leader_stickiness,omitempty"`
+	// etcd-io/raft's tick-based timers, when tick_ns is not 0.
+	TickNs        int64 `protobuf:"varint,17,opt,name=tick_ns,json=tickNs,proto3" json:"tick_ns,omitempty"`
+	HeartbeatTick int32 `protobuf:"varint,18,opt,name=heartbeat_tick,json=heartbeatTick,proto3" json:"heartbeat_tick,omitempty"`
+	ElectionTick  int32 `protobuf:"varint,19,opt,name=election_tick,json=electionTick,proto3" json:"election_tick,omitempty"`
+	// hashicorp/raft's timers, when heartbeat_timeout_ns is not 0.
+	HeartbeatTimeoutNs   int64 `protobuf:"varint,20,opt,name=heartbeat_timeout_ns,json=heartbeatTimeoutNs,proto3" json:"heartbeat_timeout_ns,omitempty"`
+	ElectionTimeoutNs    int64 `protobuf:"varint,21,opt,name=election_timeout_ns,json=electionTimeoutNs,proto3" json:"election_timeout_ns,omitempty"`
+	LeaderLeaseTimeoutNs int64 `protobuf:"varint,22,opt,name=leader_lease_timeout_ns,json=leaderLeaseTimeoutNs,proto3" json:"leader_lease_timeout_ns,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *PeerConfig) Reset() {
@@ -494,6 +516,69 @@ func (x *PeerConfig) GetOtlpProtocol() string {
 		return x.OtlpProtocol
 	}
 	return ""
+}
+
+func (x *PeerConfig) GetPreVote() bool {
+	if x != nil {
+		return x.PreVote
+	}
+	return false
+}
+
+func (x *PeerConfig) GetCheckQuorum() bool {
+	if x != nil {
+		return x.CheckQuorum
+	}
+	return false
+}
+
+func (x *PeerConfig) GetLeaderStickiness() bool {
+	if x != nil {
+		return x.LeaderStickiness
+	}
+	return false
+}
+
+func (x *PeerConfig) GetTickNs() int64 {
+	if x != nil {
+		return x.TickNs
+	}
+	return 0
+}
+
+func (x *PeerConfig) GetHeartbeatTick() int32 {
+	if x != nil {
+		return x.HeartbeatTick
+	}
+	return 0
+}
+
+func (x *PeerConfig) GetElectionTick() int32 {
+	if x != nil {
+		return x.ElectionTick
+	}
+	return 0
+}
+
+func (x *PeerConfig) GetHeartbeatTimeoutNs() int64 {
+	if x != nil {
+		return x.HeartbeatTimeoutNs
+	}
+	return 0
+}
+
+func (x *PeerConfig) GetElectionTimeoutNs() int64 {
+	if x != nil {
+		return x.ElectionTimeoutNs
+	}
+	return 0
+}
+
+func (x *PeerConfig) GetLeaderLeaseTimeoutNs() int64 {
+	if x != nil {
+		return x.LeaderLeaseTimeoutNs
+	}
+	return 0
 }
 
 type ConfigureReply struct {
@@ -1200,12 +1285,13 @@ var File_live_proto protoreflect.FileDescriptor
 const file_live_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
-	"live.proto\x12\x11raftbench.live.v1\"\x92\x01\n" +
+	"live.proto\x12\x11raftbench.live.v1\"\xad\x01\n" +
 	"\x0fRequestVoteArgs\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12!\n" +
 	"\fcandidate_id\x18\x02 \x01(\x05R\vcandidateId\x12$\n" +
 	"\x0elast_log_index\x18\x03 \x01(\x03R\flastLogIndex\x12\"\n" +
-	"\rlast_log_term\x18\x04 \x01(\x03R\vlastLogTerm\"I\n" +
+	"\rlast_log_term\x18\x04 \x01(\x03R\vlastLogTerm\x12\x19\n" +
+	"\bpre_vote\x18\x05 \x01(\bR\apreVote\"I\n" +
 	"\x10RequestVoteReply\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12!\n" +
 	"\fvote_granted\x18\x02 \x01(\bR\vvoteGranted\"D\n" +
@@ -1215,7 +1301,7 @@ const file_live_proto_rawDesc = "" +
 	"\x12AppendEntriesReply\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12\x18\n" +
 	"\asuccess\x18\x02 \x01(\bR\asuccess\"\x0f\n" +
-	"\rEventsRequest\"\xa9\x04\n" +
+	"\rEventsRequest\"\x92\a\n" +
 	"\n" +
 	"PeerConfig\x12\x1d\n" +
 	"\n" +
@@ -1232,7 +1318,16 @@ const file_live_proto_rawDesc = "" +
 	" \x01(\x03R\fstartDelayNs\x12#\n" +
 	"\rotlp_endpoint\x18\v \x01(\tR\fotlpEndpoint\x12!\n" +
 	"\ftrace_parent\x18\f \x01(\tR\vtraceParent\x12#\n" +
-	"\rotlp_protocol\x18\r \x01(\tR\fotlpProtocol\"A\n" +
+	"\rotlp_protocol\x18\r \x01(\tR\fotlpProtocol\x12\x19\n" +
+	"\bpre_vote\x18\x0e \x01(\bR\apreVote\x12!\n" +
+	"\fcheck_quorum\x18\x0f \x01(\bR\vcheckQuorum\x12+\n" +
+	"\x11leader_stickiness\x18\x10 \x01(\bR\x10leaderStickiness\x12\x17\n" +
+	"\atick_ns\x18\x11 \x01(\x03R\x06tickNs\x12%\n" +
+	"\x0eheartbeat_tick\x18\x12 \x01(\x05R\rheartbeatTick\x12#\n" +
+	"\relection_tick\x18\x13 \x01(\x05R\felectionTick\x120\n" +
+	"\x14heartbeat_timeout_ns\x18\x14 \x01(\x03R\x12heartbeatTimeoutNs\x12.\n" +
+	"\x13election_timeout_ns\x18\x15 \x01(\x03R\x11electionTimeoutNs\x125\n" +
+	"\x17leader_lease_timeout_ns\x18\x16 \x01(\x03R\x14leaderLeaseTimeoutNs\"A\n" +
 	"\x0eConfigureReply\x12\x12\n" +
 	"\x04term\x18\x01 \x01(\x03R\x04term\x12\x1b\n" +
 	"\tvoted_for\x18\x02 \x01(\x05R\bvotedFor\"\x0e\n" +
