@@ -41,6 +41,17 @@ type Recommendation struct {
 	Ranked    []int    // settings within the limits, best first
 	Excluded  []string // per setting: why it is out ("" if within the limits)
 	Unchecked []int    // within the limits only because a rate was not measured
+	// PerVariant, when the sweep ran more than one protocol variant, is
+	// the best setting of each (in the order the variants first appear;
+	// Best -1: none of its settings is within the limits). A user picks
+	// timeouts for the Raft they run, not for the fastest variant.
+	PerVariant []VariantChoice
+}
+
+// VariantChoice is the recommendation among one variant's settings.
+type VariantChoice struct {
+	Variant bench.Variant
+	Best    int
 }
 
 // Recommend picks, among settings whose started trials all converged and
@@ -100,5 +111,30 @@ func Recommend(points []bench.PointSummary, l Limits) Recommendation {
 	if len(rec.Ranked) > 0 {
 		rec.Best = rec.Ranked[0]
 	}
+	rec.PerVariant = perVariant(points, rec.Ranked)
 	return rec
+}
+
+// perVariant is the first ranked setting of each variant, or nil for a
+// sweep of one variant.
+func perVariant(points []bench.PointSummary, ranked []int) []VariantChoice {
+	var choices []VariantChoice
+	index := map[bench.Variant]int{}
+	for _, p := range points {
+		v := bench.Variant(p.Setting.Variant.String())
+		if _, seen := index[v]; !seen {
+			index[v] = len(choices)
+			choices = append(choices, VariantChoice{Variant: v, Best: -1})
+		}
+	}
+	if len(choices) < 2 {
+		return nil
+	}
+	for _, i := range ranked {
+		c := &choices[index[bench.Variant(points[i].Setting.Variant.String())]]
+		if c.Best < 0 {
+			c.Best = i
+		}
+	}
+	return choices
 }

@@ -254,3 +254,27 @@ func TestEtcdComparisonAtTheFloor(t *testing.T) {
 		}
 	}
 }
+
+func TestRecommendPerVariant(t *testing.T) {
+	withVariant := func(p bench.PointSummary, v bench.Variant) bench.PointSummary {
+		p.Setting.Variant = v
+		return p
+	}
+	points := []bench.PointSummary{
+		withVariant(point(240, 130, 50, 0, 10, 10), bench.VariantPaper), // 0
+		withVariant(point(220, 140, 90, 0, 10, 10), bench.VariantPaper), // 1: paper's best, and the overall best
+		withVariant(point(300, 150, 40, 0, 10, 10), bench.VariantEtcd),  // 2: etcd's best
+		withVariant(point(260, 150, 40, 0, 10, 10), bench.VariantEtcd),  // 3: too many RPCs
+		withVariant(point(200, 100, 150, 0, 10, 10), bench.VariantHashicorp),
+	}
+	points[3].QuietAppendEntriesPerSec = 200
+	rec := Recommend(points, Limits{MaxRPCRate: 100, MaxSpuriousPerHour: 1})
+	want := []VariantChoice{{bench.VariantPaper, 1}, {bench.VariantEtcd, 2}, {bench.VariantHashicorp, -1}}
+	if rec.Best != 1 || !slices.Equal(rec.PerVariant, want) {
+		t.Fatalf("best %d, per variant %v; want 1 and %v", rec.Best, rec.PerVariant, want)
+	}
+	// One variant: nothing per variant to say.
+	if one := Recommend(points[:2], Limits{MaxRPCRate: 100, MaxSpuriousPerHour: 1}); one.PerVariant != nil {
+		t.Errorf("a sweep of one variant has per-variant choices %v", one.PerVariant)
+	}
+}

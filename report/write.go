@@ -255,6 +255,9 @@ func (b *builder) recommendationParas() []string {
 		text += " Its fault-free rates were not measured (the quiet window was off), so the limits could not be checked for it."
 	}
 	paras = append(paras, text)
+	if pv := b.variantPara(); pv != "" {
+		paras = append(paras, pv)
+	}
 	paras = append(paras, b.etcdPara(b.rec.Best))
 	return paras
 }
@@ -371,4 +374,23 @@ func (b *builder) processPara() string {
 		text += "Every peer ran on the driver's host, so every event is stamped by the same clock."
 	}
 	return text
+}
+
+// variantPara gives the best setting of each variant, when the sweep ran
+// several: the Raft a user runs decides which applies.
+func (b *builder) variantPara() string {
+	if len(b.rec.PerVariant) < 2 {
+		return ""
+	}
+	pts := b.in.Points
+	var parts []string
+	for _, c := range b.rec.PerVariant {
+		if c.Best < 0 {
+			parts = append(parts, fmt.Sprintf("**%s**: no setting within the limits", c.Variant))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("**%s**: %s (p99 %s ms, median %s ms, %s RPC/s)", c.Variant, b.label(c.Best),
+			num(pts[c.Best].StableMs.P99, 1), num(pts[c.Best].StableMs.P50, 1), num(pts[c.Best].SteadyRPCRate(), 1)))
+	}
+	return "Per protocol variant, the best within the limits — " + strings.Join(parts, "; ") + "."
 }

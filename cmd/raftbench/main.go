@@ -187,6 +187,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 			if rec.Best >= 0 {
 				fmt.Fprintf(header, "recommended: %v\n", e.Settings[rec.Best])
 			}
+			for _, c := range rec.PerVariant {
+				if c.Best >= 0 {
+					fmt.Fprintf(header, "  for %s: %v\n", c.Variant, e.Settings[c.Best])
+				} else {
+					fmt.Fprintf(header, "  for %s: no setting within the limits\n", c.Variant)
+				}
+			}
 			fmt.Fprintf(header, "results in %s (open %s)\n", out.dir, filepath.Join(out.dir, report.HTMLFile))
 		}
 	}
