@@ -66,7 +66,7 @@ func (v Variant) Mapping() string {
 	case VariantPreVoteCheckQuorum:
 		return "paper + PreVote + CheckQuorum: a leader that has not heard from a majority within MIN steps down"
 	case VariantEtcd:
-		return "etcd server: a tick of -interval (etcd's --heartbeat-interval), HeartbeatTick 1, ElectionTick MIN/interval rounded (etcd's --election-timeout); timeouts drawn in whole ticks in [ElectionTick, 2 x ElectionTick), MAX unused; PreVote and CheckQuorum on (CheckQuorum brings etcd's vote lease: votes refused while a leader was heard within the election timeout)"
+		return "etcd server: a tick of -interval (etcd's --heartbeat-interval), HeartbeatTick 1, ElectionTick MIN/interval rounded (etcd's --election-timeout); timeouts drawn in whole ticks in [ElectionTick, 2 x ElectionTick), MAX unused; each peer boots at a random point of a tick, as servers' tickers are out of phase; PreVote and CheckQuorum on (CheckQuorum brings etcd's vote lease: votes refused while a leader was heard within the election timeout)"
 	case VariantHashicorp:
 		return "hashicorp/raft v1.8 (Consul, Nomad): HeartbeatTimeout = ElectionTimeout = MIN, LeaderLeaseTimeout = MIN/2, heartbeats every MIN/10 (-interval unused); a follower checks at random [MIN, 2 x MIN) whether it heard the leader within MIN, and does not restart that timer on each heartbeat; PreVote on and votes refused while a leader is known, as v1.8 does"
 	}
