@@ -71,6 +71,7 @@ type series struct {
 }
 
 type seriesKey struct {
+	variant string
 	timeout string
 	nodes   int
 	latency string
@@ -78,7 +79,7 @@ type seriesKey struct {
 }
 
 func keyOf(s bench.Setting) seriesKey {
-	return seriesKey{s.TimeoutLabel(), s.Nodes, s.LatencyLabel(), s.Loss}
+	return seriesKey{s.Variant.String(), s.TimeoutLabel(), s.Nodes, s.LatencyLabel(), s.Loss}
 }
 
 // Series groups the settings into lines against the heartbeat interval, in
@@ -102,6 +103,7 @@ func (in Input) series() []series {
 		}
 		return false
 	}
+	variantVaries := varies(func(k seriesKey) string { return k.variant })
 	timeoutVaries := varies(func(k seriesKey) string { return k.timeout })
 	nodesVary := varies(func(k seriesKey) string { return fmt.Sprint(k.nodes) })
 	latencyVaries := varies(func(k seriesKey) string { return k.latency })
@@ -109,6 +111,9 @@ func (in Input) series() []series {
 	out := make([]series, len(keys))
 	for i, k := range keys {
 		var parts []string
+		if variantVaries {
+			parts = append(parts, k.variant)
+		}
 		if timeoutVaries || len(keys) == 1 {
 			parts = append(parts, "timeout "+k.timeout)
 		}
@@ -134,6 +139,7 @@ func (in Input) series() []series {
 // them (interval, timeout, nodes, latency, loss), or by its timeout alone.
 func (in Input) SettingLabels(indices []int) []string {
 	field := []func(bench.Setting) string{
+		func(s bench.Setting) string { return s.Variant.String() },
 		func(s bench.Setting) string { return "hb " + s.Interval.String() },
 		func(s bench.Setting) string { return s.TimeoutLabel() },
 		func(s bench.Setting) string { return fmt.Sprintf("%d nodes", s.Nodes) },
@@ -148,7 +154,7 @@ func (in Input) SettingLabels(indices []int) []string {
 				vary = true
 			}
 		}
-		if !vary && !(f == 1 && len(indices) == 1) {
+		if !vary && !(f == 2 && len(indices) == 1) {
 			continue
 		}
 		for j, i := range indices {

@@ -200,3 +200,18 @@ func TestCDFDrawsMeasuredQuantiles(t *testing.T) {
 		t.Errorf("log axis starts at %v; want 10, the decade of the 80ms measured p10", p.X.Min)
 	}
 }
+
+func TestVariantsAreLinesOfTheirOwn(t *testing.T) {
+	in := Input{Scenario: bench.LeaderCrash}
+	for i, v := range []bench.Variant{bench.VariantPaper, bench.VariantPaper, bench.VariantEtcd, bench.VariantEtcd} {
+		s := bench.Setting{Interval: time.Duration(50*(1+i%2)) * time.Millisecond, TimeoutMin: 100 * time.Millisecond, TimeoutMax: 200 * time.Millisecond, Nodes: 5, Variant: v}
+		in.Points = append(in.Points, bench.PointSummary{Point: i, Setting: s})
+	}
+	lines := in.series()
+	if len(lines) != 2 || lines[0].label != "paper" || lines[1].label != "etcd" || len(lines[0].points) != 2 {
+		t.Fatalf("series %+v; want a paper line and an etcd line of two intervals each", lines)
+	}
+	if got := in.SettingLabels([]int{1, 3}); got[0] != "paper" || got[1] != "etcd" {
+		t.Errorf("labels %q; want the variants", got)
+	}
+}
