@@ -80,11 +80,13 @@ type optionsJSON struct {
 	RPCTimeoutMs  float64  `json:"rpc_timeout_ms"`
 	TimerJitterMs float64  `json:"timer_jitter_ms"`
 	ResolutionMs  float64  `json:"timeout_resolution_ms"`
+	Shard         string   `json:"shard,omitempty"` // K/N; absent: the whole sweep
 }
 
 func (o Options) MarshalJSON() ([]byte, error) {
 	return json.Marshal(optionsJSON{o.Scenario, o.Trials, o.Seed, o.Parallel, o.Runtime.String(), o.Eligible,
-		toMs(o.BootSkew), toMs(o.Duration), toMs(o.Quiet), toMs(o.Limit), o.FsyncLabel(), toMs(o.RPCTimeout), toMs(o.TimerJitter), toMs(o.TimeoutResolution)})
+		toMs(o.BootSkew), toMs(o.Duration), toMs(o.Quiet), toMs(o.Limit), o.FsyncLabel(), toMs(o.RPCTimeout), toMs(o.TimerJitter), toMs(o.TimeoutResolution),
+		o.Shard.String()})
 }
 
 func (o *Options) UnmarshalJSON(b []byte) error {
@@ -105,7 +107,13 @@ func (o *Options) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("options: fsync: %w", err)
 		}
 	}
-	*o = Options{Scenario: j.Scenario, Trials: j.Trials, Seed: j.Seed, Parallel: j.Parallel, Runtime: rt, Eligible: j.Eligible,
+	var shard Shard
+	if j.Shard != "" {
+		if err := shard.Set(j.Shard); err != nil {
+			return fmt.Errorf("options: shard %q: %w", j.Shard, err)
+		}
+	}
+	*o = Options{Shard: shard, Scenario: j.Scenario, Trials: j.Trials, Seed: j.Seed, Parallel: j.Parallel, Runtime: rt, Eligible: j.Eligible,
 		BootSkew: fromMs(j.BootSkewMs), Duration: fromMs(j.DurationMs), Quiet: fromMs(j.QuietMs), Limit: fromMs(j.LimitMs),
 		Fsync: fsync, RPCTimeout: fromMs(j.RPCTimeoutMs), TimerJitter: fromMs(j.TimerJitterMs),
 		TimeoutResolution: fromMs(j.ResolutionMs)}
@@ -115,6 +123,7 @@ func (o *Options) UnmarshalJSON(b []byte) error {
 // Summary is summary.json: enough to understand and reproduce a run.
 type Summary struct {
 	Tool        string         `json:"tool"`
+	Version     string         `json:"version,omitempty"` // the build that ran it
 	Command     []string       `json:"command"`
 	Started     time.Time      `json:"started"`
 	WallSeconds float64        `json:"wall_seconds"`
@@ -337,6 +346,7 @@ type TrialsCSVWriter struct {
 	cw       *csv.Writer
 	settings []Setting
 	first    []int // sweep-order index of setting p's first trial
+	shard    Shard // the trials this file holds
 	next     int   // the sweep-order index written next
 	waiting  map[int]Result
 	row      []string
@@ -346,8 +356,8 @@ type TrialsCSVWriter struct {
 // NewTrialsCSVWriter writes the header of trials.csv for a sweep of
 // settings under o.
 func NewTrialsCSVWriter(w io.Writer, settings []Setting, o Options) (*TrialsCSVWriter, error) {
-	t := &TrialsCSVWriter{cw: csv.NewWriter(w), settings: settings, first: o.firstTrials(settings),
-		waiting: map[int]Result{}, row: make([]string, len(trialColumns))}
+	t := &TrialsCSVWriter{cw: csv.NewWriter(w), settings: settings, first: o.firstTrials(settings), shard: o.Shard,
+		next: o.Shard.first(), waiting: map[int]Result{}, row: make([]string, len(trialColumns))}
 	if err := t.cw.Write(TrialColumns); err != nil {
 		return nil, err
 	}
@@ -361,7 +371,8 @@ func (t *TrialsCSVWriter) Add(r Result) error {
 	if t.err != nil {
 		return t.err
 	}
-	if r.Point < 0 || r.Point >= len(t.settings) || r.Trial < 0 || t.first[r.Point]+r.Trial >= t.first[r.Point+1] {
+	if r.Point < 0 || r.Point >= len(t.settings) || r.Trial < 0 || t.first[r.Point]+r.Trial >= t.first[r.Point+1] ||
+		!t.shard.Has(t.first[r.Point]+r.Trial) {
 		return fmt.Errorf("trials.csv: trial %d of setting %d is not in the sweep", r.Trial, r.Point)
 	}
 	t.waiting[t.first[r.Point]+r.Trial] = r
@@ -372,7 +383,7 @@ func (t *TrialsCSVWriter) Add(r Result) error {
 			break
 		}
 		delete(t.waiting, t.next)
-		t.next++
+		t.next += t.shard.step()
 		t.write(&r)
 		wrote = true
 	}
@@ -389,7 +400,7 @@ func (t *TrialsCSVWriter) Close() error {
 	if t.err != nil {
 		return t.err
 	}
-	for j := t.next; len(t.waiting) > 0; j++ {
+	for j := t.next; len(t.waiting) > 0; j += t.shard.step() {
 		if r, ok := t.waiting[j]; ok {
 			delete(t.waiting, j)
 			t.write(&r)

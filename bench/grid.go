@@ -46,8 +46,11 @@ type Experiment struct {
 	Warnings []string
 }
 
-// TotalTrials is how many trials the experiment runs.
+// TotalTrials is how many trials the experiment's sweep has.
 func (e *Experiment) TotalTrials() int { return e.Options.TotalTrials(e.Settings) }
+
+// RunTrials is how many of them this run runs: its shard's share.
+func (e *Experiment) RunTrials() int { return e.Options.Shard.Count(e.TotalTrials()) }
 
 // Expand checks o and makes one setting of every combination, in the order
 // variant, interval, timeout, nodes, latency, loss (the last varying

@@ -116,6 +116,8 @@ type Options struct {
 	TraceTrials int
 	// Processes starts the peers of a Runtime sim.Process run.
 	Processes *Processes
+	// Shard, if not whole, runs only this share of the sweep's trials.
+	Shard Shard
 }
 
 // Provenance says where a run's figures come from: "simulated" (the
@@ -237,6 +239,7 @@ func (o Options) Validate() error {
 		{"timer-jitter", o.TimerJitter, o.TimerJitter < 0, "want 0 or a positive duration"},
 		{"timeout-resolution", o.TimeoutResolution, o.TimeoutResolution < 0, "want 0 (any nanosecond) or a step such as 1ms"},
 		{"trace-trials", o.TraceTrials, o.TraceTrials < 0, "want 0 or more"},
+		{"shard", o.Shard.String(), o.Shard.validate() != nil, "want K/N, K in 0..N-1, such as 0/8"},
 	}
 	for _, c := range checks {
 		if c.bad {

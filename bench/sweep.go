@@ -56,7 +56,8 @@ func SweepEach(ctx context.Context, settings []Setting, o Options, progress func
 		}
 	}
 	first := o.firstTrials(settings) // jobs are numbered setting by setting
-	total := first[len(settings)]
+	sweep := first[len(settings)]
+	total := o.Shard.Count(sweep) // this run's share
 	place := func(j int) (p, t int) {
 		p = sort.Search(len(settings), func(i int) bool { return first[i+1] > j })
 		return p, j - first[p]
@@ -109,7 +110,7 @@ func SweepEach(ctx context.Context, settings []Setting, o Options, progress func
 		}()
 	}
 feed:
-	for j := range total {
+	for j := o.Shard.first(); j < sweep; j += o.Shard.step() {
 		select {
 		case jobs <- j:
 		case <-ctx.Done():

@@ -162,6 +162,7 @@ func sweepFlags(name string) *cli {
 	plain(c, fs.DurationVar, &o.Limit, "limit", "per trial phase: give up waiting for a stable leader after this long (the trial is recorded as not converged)", "-limit 1m")
 	plain(c, fs.IntVar, &o.Trials, "trials", "trials per setting", "-trials 1000")
 	plain(c, fs.Uint64Var, &o.Seed, "seed", "run seed; every trial's seed derives from it", "-seed 42")
+	c.value(&o.Shard, "shard", "K/N", "run only this machine's share of the sweep: the trials whose index in sweep order is K modulo N, each with the seed and result it has in the whole sweep; raftbench merge puts the shards' folders back together", "-shard 0/8")
 	plain(c, fs.IntVar, &o.Parallel, "parallel", "worker goroutines; results do not depend on it", "-parallel 1")
 	c.value(bench.RuntimeFlag{P: &o.Runtime}, "runtime", "name", "virtual (simulated time, deterministic), real (the simulator on wall-clock time) or process (every peer a raftbench peer process on loopback: gRPC over TCP, term and vote fsynced to -peer-data, -latency and -loss applied by a proxy on each link; one trial at a time, in wall time)", "-runtime process -trials 50")
 	plain(c, fs.StringVar, &c.peerData, "peer-data", "with -runtime process: the folder under which peers keep their term and vote, one folder per trial removed when it ends; its disk's fsync is what they pay (default: a folder in the output folder, or in the system's temporary folder with -out=)", "-peer-data /mnt/ssd/raftbench")

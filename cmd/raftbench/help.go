@@ -31,8 +31,9 @@ measured on real peer processes over real sockets and disks (-runtime process).`
   raftbench peer -id I -data DIR    one peer process (started by -runtime process)
   raftbench agent [flags]           start peers on this host for a driver on another
   raftbench compare MEASURED SIM    two runs' downtimes side by side (real processes against the simulator)
+  raftbench merge OUT DIR...        put a sweep's shards (-shard K/N) back together
   raftbench probe [flags]           measure this machine's round trips and fsync, as simulator flags
-  raftbench help [command]          this help, or a command's (replay, report, peer, agent, probe, compare)
+  raftbench help [command]          this help, or a command's (replay, report, peer, agent, probe, compare, merge)
   raftbench version                 the version of this build (also -version)`,
 	examples: `  raftbench -interval 50ms..200ms
   raftbench -interval 50ms..200ms -election-timeout 150ms..300ms,300ms..600ms -trials 1000
@@ -96,6 +97,19 @@ started; a peer also dies when the driver that asked for it goes away.`,
 	footer: `Exit status: 0 stopped, 1 failed while serving, 2 bad input (flags, an address in use, a data folder that cannot be written).`,
 }
 
+var mergeHelp = commandHelp{
+	intro: `raftbench merge puts the output folders of a sweep's shards (each run with
+-shard K/N, on as many machines as you like) back together into OUT: it checks
+that they are the shards of one sweep (the same settings, options, seed and
+raftbench build), that every shard is there once and complete, and writes
+trials.csv and summary.csv exactly as one unsharded run with the same flags
+writes them, then the summary, charts and report.`,
+	usage: `  raftbench merge OUT DIR... [flags]`,
+	examples: `  raftbench merge merged shard-0 shard-1 shard-2 shard-3
+  raftbench merge /results/merged /results/shard-* -max-rpc-rate 50`,
+	footer: `Exit status: 0 done, 2 bad input (a folder that is not a shard of this sweep, a shard missing or given twice, an incomplete shard, an OUT that cannot be used), 3 could not write OUT.`,
+}
+
 var compareHelp = commandHelp{
 	intro: `raftbench compare sets two leader-crash runs side by side, setting by setting
 (the same interval, timeouts and nodes): the downtime quantiles of the first
@@ -145,6 +159,7 @@ var commands = map[string]struct {
 	"raftbench agent":   {agentHelp, func() *cli { return agentFlags(new(live.AgentOptions)) }},
 	"raftbench probe":   {probeHelp, func() *cli { return probeFlags(new(probeSettings)) }},
 	"raftbench compare": {compareHelp, func() *cli { return compareFlags(new(string)) }},
+	"raftbench merge":   {mergeHelp, mergeFlags},
 }
 
 // printUsage writes the command's help: intro, usage, examples, and every
@@ -186,7 +201,7 @@ func helpOrVersion(args []string, stdout, stderr io.Writer) (code int, ok bool) 
 		}
 		cmd, known := commands[name]
 		if !known || len(args) > 2 {
-			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay, raftbench help report, raftbench help peer, raftbench help agent, raftbench help probe or raftbench help compare\n", strings.Join(args[1:], " "))
+			fmt.Fprintf(stderr, "raftbench help: unknown command %q; want raftbench help, raftbench help replay, raftbench help report, raftbench help peer, raftbench help agent, raftbench help probe, raftbench help compare or raftbench help merge\n", strings.Join(args[1:], " "))
 			return exitUsage, true
 		}
 		cmd.flags().printUsage(stdout)
@@ -321,4 +336,24 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(a)][len(b)]
+}
+
+// buildVersion names this build for summary.json, so that merge can tell
+// whether shards ran the same raftbench: the module version and, when the
+// build recorded them, the revision and whether the tree was modified.
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			v += " " + s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			v += " (modified)"
+		}
+	}
+	return v
 }

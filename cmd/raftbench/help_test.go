@@ -30,6 +30,7 @@ func TestEachCommandHasItsOwnHelp(t *testing.T) {
 		{[]string{"help", "agent"}, "raftbench agent", []string{"seed"}},
 		{[]string{"compare", "-h"}, "raftbench compare", []string{"interval", "trials", "seed"}},
 		{[]string{"help", "compare"}, "raftbench compare", []string{"seed"}},
+		{[]string{"merge", "-h"}, "raftbench merge", []string{"interval", "trials", "shard"}},
 		{[]string{"probe", "-h"}, "raftbench probe", []string{"interval", "trials", "id", "listen", "latency", "fsync"}},
 		{[]string{"help", "probe"}, "raftbench probe", []string{"seed"}},
 	}

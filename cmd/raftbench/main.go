@@ -77,6 +77,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	if len(args) > 0 && args[0] == "peer" {
 		return runPeer(ctx, args[1:], peerStdin, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "merge" {
+		return merge(args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "compare" {
 		return compare(args[1:], stdout, stderr)
 	}
@@ -129,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 		}
 		return exitUsage
 	}
-	progress := newProgress(stderr, interactive, e.TotalTrials())
+	progress := newProgress(stderr, interactive, e.RunTrials())
 	var each func(bench.Result)
 	if out != nil {
 		each = out.add
@@ -154,7 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	code = exitOK
 	wall := time.Since(started)
 	summary := &bench.Summary{
-		Tool: "raftbench", Command: append([]string{"raftbench"}, args...), Started: started.UTC(),
+		Tool: "raftbench", Version: buildVersion(), Command: append([]string{"raftbench"}, args...), Started: started.UTC(),
 		WallSeconds: wall.Seconds(), Options: e.Options, Settings: e.Settings,
 		Interrupted: outcome.Interrupted, TrialsDone: outcome.Done(), Points: outcome.Summarize(),
 	}
@@ -203,7 +206,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, interacti
 	}
 	if outcome.Interrupted {
 		fmt.Fprintf(stderr, "raftbench: interrupted: %d of %d trials finished and are written\n",
-			outcome.Done(), e.TotalTrials())
+			outcome.Done(), e.RunTrials())
 		if code == exitOK {
 			code = exitInterrupted
 		}
@@ -238,6 +241,10 @@ func printHeader(w io.Writer, e *bench.Experiment) {
 	}
 	fmt.Fprintf(w, "raftbench: scenario %s, %s, %s in all, seed %d, %s, %s\n",
 		o.Scenario, english.Count(len(e.Settings), "setting"), english.Count(e.TotalTrials(), "trial"), o.Seed, english.Count(o.Parallel, "worker"), o.RuntimeText())
+	if !o.Shard.Whole() {
+		fmt.Fprintf(w, "  shard %v: %d of the sweep's %s (those whose index in sweep order is %d modulo %d)\n", o.Shard, e.RunTrials(),
+			english.Count(e.TotalTrials(), "trial"), o.Shard.K, o.Shard.N)
+	}
 	fmt.Fprintf(w, "  heartbeat intervals: %s\n", strings.Join(iv, ", "))
 	fmt.Fprintf(w, "  election timeouts:   %s\n\n", strings.Join(e.Timeouts, ", "))
 }
