@@ -111,6 +111,10 @@ func (b *builder) build() (*document, error) {
 	if s.Interrupted {
 		run = append(run, "The run was interrupted: the figures below cover only the trials that finished.")
 	}
+	if !o.Shard.Whole() {
+		run = append(run, fmt.Sprintf("This folder holds shard %v of the sweep: %d of its %d trials (those whose index in sweep order is %d modulo %d); the figures below are of this shard only. raftbench merge puts the shards' folders together.",
+			o.Shard, o.Shard.Count(o.TotalTrials(s.Settings)), o.TotalTrials(s.Settings), o.Shard.K, o.Shard.N))
+	}
 	d.Sections = append(d.Sections, section{Heading: "Run", Paras: run, Code: strings.Join(s.Command, " ")})
 	d.Sections = append(d.Sections, section{Heading: "Network and cluster", Paras: b.networkParas()})
 	d.Sections = append(d.Sections, section{Heading: "Recommendation", Paras: b.recommendationParas()})
