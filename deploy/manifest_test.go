@@ -506,7 +506,7 @@ func TestReadme(t *testing.T) {
 		fmt.Sprintf("--array=0-%d", s.n-1),
 		"raftbench " + sweepFlags + " -shard ${SLURM_ARRAY_TASK_ID}/" + strconv.Itoa(s.n),
 		"--dependency=afterok:",
-		fmt.Sprintf("shard-{0..%d}", s.n-1),
+		slurmMerge(s.n) + "'",
 	} {
 		if !strings.Contains(prose, want) {
 			t.Errorf("README's Slurm paragraph lacks %q", want)
@@ -574,4 +574,13 @@ func TestOneShardRecipe(t *testing.T) {
 	if c := j.Spec.Completions; c == nil || *c != 1 {
 		t.Errorf("the one-shard Job does not have completions: 1")
 	}
+}
+
+// slurmMerge is the Slurm merge command over n shard folders.
+func slurmMerge(n int) string {
+	cmd := "raftbench merge results/merged"
+	for k := range n {
+		cmd += " results/shard-" + strconv.Itoa(k)
+	}
+	return cmd
 }
