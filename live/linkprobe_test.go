@@ -24,14 +24,16 @@ func TestMeasureLinkPaysTheInjectedLatencyAndTheHops(t *testing.T) {
 	}
 	median := func(d []time.Duration) time.Duration { s := slices.Clone(d); slices.Sort(s); return s[len(s)/2] }
 	b, w := median(bare), median(withDelay)
-	// Loopback gRPC costs tens of microseconds per hop, not milliseconds;
-	// the injected 3ms one way must show up whole, and a timer's lateness
-	// on a busy machine is well under a millisecond at the median.
-	if b <= 0 || b > ms {
-		t.Errorf("median one-way time with no injected latency %v; want above 0 and under 1ms", b)
+	// Loopback gRPC costs tens of microseconds per hop, not milliseconds
+	// (but on a loaded two-core machine under -race, with other packages'
+	// tests running, a millisecond has been seen); the injected 3ms one way
+	// must show up whole, and a timer's lateness stays well under a
+	// millisecond beyond the bare link's at the median.
+	if b <= 0 || b > 3*ms {
+		t.Errorf("median one-way time with no injected latency %v; want above 0 and a few ms at most", b)
 	}
-	if w < 3*ms || w > 3*ms+b+ms {
-		t.Errorf("median one-way time with 3ms injected %v; want 3ms plus the bare link's %v, within 1ms", w, b)
+	if w < 3*ms || w > 3*ms+b+2*ms {
+		t.Errorf("median one-way time with 3ms injected %v; want 3ms plus the bare link's %v, within 2ms", w, b)
 	}
 }
 
