@@ -42,8 +42,8 @@ type Plan struct {
 	// converged and the run goes on.
 	Limit time.Duration
 	// Fresh runs each trial on a cluster booted for it (the cluster must be
-	// a Rebooter): its first leader is crashed after its first heartbeat
-	// once every node follows it, with no Settle, as raftbench's
+	// a Rebooter): its first leader is crashed after the first heartbeat
+	// it sends once every node follows it, with no Settle, as raftbench's
 	// leader-crash trial does. Without it, trials follow one another on
 	// one cluster, the crashed node restarted after each. A library whose
 	// followers keep timers that a heartbeat does not restart (hashicorp)
