@@ -9,7 +9,10 @@ import "time"
 //     heartbeatTimer, util.go randomTimeout) checks whether that contact is
 //     less than HT old. If not, it stands. So a dead leader is noticed
 //     between HT and 3HT after its last heartbeat, at the follower's next
-//     check;
+//     check. That timer starts when the peer becomes a follower (from
+//     candidate, pre-candidate or leader, or at boot) and only then: a
+//     follower that adopts a newer term, granting a vote or hearing a new
+//     leader, stays in runFollower's loop and keeps its timer's phase;
 //   - a candidate (and a pre-candidate: hashicorp pre-votes in its
 //     candidate state) stands again after a random [ET, 2ET) without
 //     winning (runCandidate's electionTimer);
@@ -32,6 +35,7 @@ type hashicorpTiming struct {
 	checkAt     time.Duration // a follower's next check
 	standing    bool          // a candidate or pre-candidate
 	standUntil  time.Duration
+	leading     bool
 }
 
 // hashicorpMinCheckInterval is checkLeaderLease's floor between two checks
@@ -91,13 +95,17 @@ func (t *hashicorpTiming) untilNextCheckLocked() time.Duration {
 func (t *hashicorpTiming) enteredLocked(s stance) {
 	switch s {
 	case asFollower:
-		t.standing = false
-		t.armCheck()
+		// A follower whose term moved keeps its check timer (see above);
+		// only a peer that leaves candidacy or leadership starts one.
+		if t.standing || t.leading || !t.checkArmed {
+			t.armCheck()
+		}
+		t.standing, t.leading = false, false
 	case asPreCandidate, asCandidate:
 		t.standing = true
 		t.standUntil = t.rf.rt.Now() + t.random(t.h.ElectionTimeout)
 	case asLeader:
-		t.standing = false
+		t.standing, t.leading = false, true
 	}
 }
 

@@ -314,3 +314,53 @@ func TestHashicorpFollowerNoticesAtItsNextCheck(t *testing.T) {
 		t.Fatalf("first RequestVote at %+v; want 250ms (a paper follower would stand 100..300ms after 60ms)", asks)
 	}
 }
+
+// hashicorp's follower starts its check timer when it becomes a follower
+// (runFollower), not when its term moves: a follower that hears a new
+// leader's AppendEntries, or grants a vote, in a newer term stays in
+// runFollower's loop and keeps the timer's phase. Re-arming it there put
+// every follower's next check one fresh [HT, 2HT) after the first leader
+// was elected, and raftbench's hashicorp failed over ~20% sooner than
+// hashicorp/raft v1.8.0 measured (docs/variants.md).
+func TestHashicorpFollowerKeepsItsCheckAcrossTerms(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		newTerm func(s *vtime.Scheduler, rf *raft.Raft)
+	}{
+		{"leader of a newer term heard", func(s *vtime.Scheduler, rf *raft.Raft) { heartbeat(s, rf, 120*ms, 1) }},
+		{"vote granted in a newer term", func(s *vtime.Scheduler, rf *raft.Raft) {
+			s.At(120*ms, func() {
+				s.Go(func() {
+					var reply raft.RequestVoteReply
+					rf.RequestVote(context.Background(), &raft.RequestVoteArgs{Term: 1, CandidateId: 2}, &reply)
+					if !reply.VoteGranted {
+						t.Errorf("vote for 2 in term 1 refused: %+v", reply)
+					}
+				})
+			})
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := vtime.New(1)
+			defer s.Stop()
+			// Draws: the boot check at 100+50 = 150ms; the next 100+0 after
+			// the check that re-arms it.
+			rt := &scriptedRuntime{Scheduler: s, draws: []int64{50 * int64(ms), 0}}
+			tr := &argsTransport{rt: rt}
+			cfg := paperConfig()
+			cfg.Hashicorp = &raft.HashicorpTiming{HeartbeatTimeout: 100 * ms, ElectionTimeout: 100 * ms, LeaderLeaseTimeout: 50 * ms}
+			rf := makePeer(t, rt, tr, &memPersister{}, cfg)
+			rf.Start()
+			// Contact at 120ms in term 1. The boot timer's check at 150ms
+			// finds it 30ms old and re-arms for 250ms, where it is 130ms old:
+			// stand at 250ms. A timer restarted at 120ms would check, and
+			// stand, at 220ms.
+			c.newTerm(s, rf)
+			must(t, s.RunFor(300*ms))
+			asks := tr.votesAsked()
+			if len(asks) == 0 || asks[0].at != 250*ms || asks[0].args.Term != 2 {
+				t.Fatalf("first RequestVote %+v; want one for term 2 at 250ms", asks)
+			}
+		})
+	}
+}

@@ -22,6 +22,12 @@ type Cluster interface {
 	Close()
 }
 
+// Rebooter is a Cluster that can start over: every node stopped, and a new
+// cluster booted on empty stores (Plan.Fresh).
+type Rebooter interface {
+	Reboot() error
+}
+
 // Plan is one measurement.
 type Plan struct {
 	Trials int
@@ -35,6 +41,15 @@ type Plan struct {
 	// Limit bounds one failover; a trial that exceeds it is counted as not
 	// converged and the run goes on.
 	Limit time.Duration
+	// Fresh runs each trial on a cluster booted for it (the cluster must be
+	// a Rebooter): its first leader is crashed after the first heartbeat
+	// it sends once every node follows it, with no Settle, as raftbench's
+	// leader-crash trial does. Without it, trials follow one another on
+	// one cluster, the crashed node restarted after each. A library whose
+	// followers keep timers that a heartbeat does not restart (hashicorp)
+	// fails over differently in the two: the timers' phases at the crash
+	// depend on what happened before it.
+	Fresh bool
 	// RateWindow is the fault-free window over which messages are counted.
 	RateWindow time.Duration
 	Seed       uint64
@@ -65,6 +80,15 @@ type Measurement struct {
 func Run(ctx context.Context, c Cluster, b *Board, p Plan) (Measurement, error) {
 	rng := rand.New(rand.NewPCG(p.Seed, 0x6661696c))
 	var m Measurement
+	settle := p.Settle
+	var reboot Rebooter
+	if p.Fresh {
+		var ok bool
+		if reboot, ok = c.(Rebooter); !ok {
+			return m, fmt.Errorf("fresh trials: the cluster %T cannot reboot", c)
+		}
+		settle = 0
+	}
 	if err := c.Start(); err != nil {
 		return m, err
 	}
@@ -80,7 +104,12 @@ func Run(ctx context.Context, c Cluster, b *Board, p Plan) (Measurement, error) 
 		m.Rates, m.RateWindow = rates, p.RateWindow
 	}
 	for i := 0; i < p.Trials; i++ {
-		leader, err := waitStable(ctx, b, p.Settle, p.Limit)
+		if reboot != nil {
+			if err := reboot.Reboot(); err != nil {
+				return m, fmt.Errorf("trial %d: reboot: %w", i, err)
+			}
+		}
+		leader, err := waitStable(ctx, b, settle, p.Limit)
 		if err != nil {
 			return m, fmt.Errorf("trial %d: before the crash: %w", i, err)
 		}
@@ -91,6 +120,9 @@ func Run(ctx context.Context, c Cluster, b *Board, p Plan) (Measurement, error) 
 		m.Trials = append(m.Trials, t)
 		if p.Progress != nil {
 			p.Progress(i, t)
+		}
+		if reboot != nil {
+			continue // the next trial boots a cluster of its own
 		}
 		if err := c.Restart(leader); err != nil {
 			return m, fmt.Errorf("trial %d: restart node %d: %w", i, leader, err)

@@ -24,6 +24,9 @@ type Config struct {
 	PreVoteDisabled    bool          // pre-vote is on by default since v1.7 when the transport offers it
 	Latency            latency.Dist
 	Seed               uint64
+	// Trace, if set, receives a timeline of every trial: state changes,
+	// leaders, votes and pre-votes, AppendEntries deliveries, crashes.
+	Trace io.Writer
 }
 
 // Cluster is the hashicorp cluster; it implements failover.Cluster.
@@ -50,7 +53,7 @@ func New(cfg Config, b *failover.Board) (*Cluster, error) {
 	if cfg.Latency == nil {
 		return nil, fmt.Errorf("latency: none given")
 	}
-	c := &Cluster{cfg: cfg, board: b, net: newNetwork(cfg.Nodes, cfg.Latency, cfg.Seed, b),
+	c := &Cluster{cfg: cfg, board: b, net: newNetwork(cfg.Nodes, cfg.Latency, cfg.Seed, b, newTracer(cfg.Trace)),
 		stores: make([]stores, cfg.Nodes), nodes: make([]*raft.Raft, cfg.Nodes)}
 	// Validate the timeouts with the library's own rules before anything starts.
 	if err := raft.ValidateConfig(c.raftConfig(0)); err != nil {
@@ -100,6 +103,7 @@ func (c *Cluster) boot(i int, t *transport) error {
 	// gets the moment the node learns of a leader, not when a reader of an
 	// observation channel gets round to it.
 	r.RegisterObserver(raft.NewObserver(nil, false, func(o *raft.Observation) bool {
+		c.net.trace.observed(i, o)
 		if lo, ok := o.Data.(raft.LeaderObservation); ok {
 			lead := failover.None
 			if lo.LeaderID != "" {
@@ -118,6 +122,7 @@ func (c *Cluster) boot(i int, t *transport) error {
 // Crash stops node i: the board marks it dead first, so its transport sends
 // and accepts nothing from that instant; then raft shuts down.
 func (c *Cluster) Crash(i int) {
+	c.net.trace.logf(-1, "crash n%d", i)
 	c.board.SetAlive(i, false)
 	// Closing the transport ourselves fails at once the calls that wait on
 	// this node, rather than relying on Shutdown to close it.
@@ -129,8 +134,20 @@ func (c *Cluster) Crash(i int) {
 // Restart brings node i back on its stores with a fresh transport, as a
 // restarted Consul server reopens its raft.db.
 func (c *Cluster) Restart(i int) error {
+	c.net.trace.logf(-1, "restart n%d", i)
 	c.board.SetAlive(i, true)
 	return c.boot(i, c.net.newTransport(i))
+}
+
+// Reboot shuts every node down and boots a new cluster on empty stores,
+// its nodes' timers all starting now, as a cluster first started.
+func (c *Cluster) Reboot() error {
+	c.net.trace.logf(-1, "reboot")
+	c.Close()
+	for i := range c.nodes {
+		c.board.SetAlive(i, true)
+	}
+	return c.Start()
 }
 
 // Close shuts every node down.

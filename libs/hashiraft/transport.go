@@ -33,10 +33,11 @@ type network struct {
 	mu    sync.Mutex
 	rng   *rand.Rand
 	nodes []*transport // by index; replaced when a node restarts
+	trace *tracer      // nil: no timeline
 }
 
-func newNetwork(n int, lat latency.Dist, seed uint64, b *failover.Board) *network {
-	return &network{board: b, lat: lat, rng: rand.New(rand.NewPCG(seed, 0x68617368)), nodes: make([]*transport, n)}
+func newNetwork(n int, lat latency.Dist, seed uint64, b *failover.Board, tr *tracer) *network {
+	return &network{board: b, lat: lat, rng: rand.New(rand.NewPCG(seed, 0x68617368)), nodes: make([]*transport, n), trace: tr}
 }
 
 func (n *network) draw() time.Duration {
@@ -149,6 +150,15 @@ func (t *transport) sleep(d time.Duration) bool {
 // call to a crashed node fails after a round trip, as a refused connection
 // does when the process is gone.
 func call[Resp any](t *transport, target raft.ServerAddress, args any, resp *Resp) error {
+	err := deliver(t, target, args, resp)
+	if to, ierr := index(target); ierr == nil {
+		t.net.trace.answered(t.idx, to, args, resp, err)
+	}
+	return err
+}
+
+// deliver is call without the timeline.
+func deliver[Resp any](t *transport, target raft.ServerAddress, args any, resp *Resp) error {
 	b := t.net.board
 	if !b.Alive(t.idx) {
 		return errCrashed
@@ -171,6 +181,7 @@ func call[Resp any](t *transport, target raft.ServerAddress, args any, resp *Res
 	rpc := raft.RPC{Command: args, RespChan: respCh}
 	timeout := time.NewTimer(rpcTimeout)
 	defer timeout.Stop()
+	t.net.trace.delivered(t.idx, to, args)
 	dst.hbMu.Lock()
 	hb := dst.hbFn
 	dst.hbMu.Unlock()

@@ -26,7 +26,7 @@ func answer(t *transport, stop chan struct{}) {
 func TestTransportDelays(t *testing.T) {
 	const d = 20 * time.Millisecond
 	b := failover.NewBoard(2)
-	n := newNetwork(2, latency.Constant{D: d}, 1, b)
+	n := newNetwork(2, latency.Constant{D: d}, 1, b, nil)
 	t0, t1 := n.newTransport(0), n.newTransport(1)
 	stop := make(chan struct{})
 	defer close(stop)
@@ -52,7 +52,7 @@ func TestTransportDelays(t *testing.T) {
 // handler raft installs, as NetworkTransport sends it, not to the consumer.
 func TestTransportHeartbeatFastPath(t *testing.T) {
 	b := failover.NewBoard(2)
-	n := newNetwork(2, latency.Constant{D: time.Millisecond}, 1, b)
+	n := newNetwork(2, latency.Constant{D: time.Millisecond}, 1, b, nil)
 	t0, t1 := n.newTransport(0), n.newTransport(1)
 	handled := make(chan struct{}, 1)
 	t1.SetHeartbeatHandler(func(rpc raft.RPC) {
@@ -79,7 +79,7 @@ func TestTransportHeartbeatFastPath(t *testing.T) {
 func TestTransportCrashed(t *testing.T) {
 	const d = 10 * time.Millisecond
 	b := failover.NewBoard(2)
-	n := newNetwork(2, latency.Constant{D: d}, 1, b)
+	n := newNetwork(2, latency.Constant{D: d}, 1, b, nil)
 	t0, _ := n.newTransport(0), n.newTransport(1)
 	b.SetAlive(1, false)
 	var resp raft.RequestVoteResponse

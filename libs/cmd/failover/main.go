@@ -4,7 +4,13 @@
 // It prints a table and writes the JSON report.
 //
 //	go run ./cmd/failover -lib etcd -heartbeat 100ms -election-timeout 1s -trials 200 -json results/etcd.json
-//	go run ./cmd/failover -lib hashicorp -heartbeat-timeout 1s -election-timeout 1s -lease-timeout 500ms
+//	go run ./cmd/failover -lib hashicorp -heartbeat-timeout 1s -election-timeout 1s -lease-timeout 500ms -fresh
+//	go run ./cmd/failover -lib hashicorp -fresh -trials 3 -rate-window 0 -trace -    (every node's timeline on stderr)
+//
+// hashicorp's followers check for a dead leader on timers that heartbeats
+// do not restart, so how it fails over depends on what the cluster did
+// before the crash; -fresh gives each trial a cluster of its own, as
+// raftbench's leader-crash trial does.
 package main
 
 import (
@@ -37,6 +43,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	defer func() {
+		for _, c := range setup.closers {
+			c.Close()
+		}
+	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
@@ -49,7 +60,7 @@ func run(args []string) error {
 			Nodes:    o.nodes,
 			Latency:  setup.latency,
 			Crash:    "the leader, at a uniform point of [0, heartbeat interval) after it sends a heartbeat",
-			Restore:  "the crashed node restarts on its stores after the trial; the next crash waits for every node to agree on a leader for the settle time",
+			Restore:  restore(o.fresh),
 			Settings: setup.settings,
 		},
 	}
@@ -87,6 +98,14 @@ func run(args []string) error {
 		return f.Close()
 	}
 	return nil
+}
+
+// restore says what happens between two trials.
+func restore(fresh bool) string {
+	if fresh {
+		return "none: each trial boots a new cluster on empty stores and crashes its first leader once every node follows it (raftbench's leader-crash)"
+	}
+	return "the crashed node restarts on its stores after the trial; the next crash waits for every node to agree on a leader for the settle time"
 }
 
 // loadavg is /proc/loadavg's first three fields: the timers are real, so a

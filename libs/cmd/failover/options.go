@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -23,7 +25,9 @@ type options struct {
 	limit    time.Duration
 	window   time.Duration
 	json     string
+	trace    string
 	quiet    bool
+	fresh    bool
 	prevote  bool
 	election time.Duration
 	// etcd
@@ -45,6 +49,8 @@ func declare(fs *flag.FlagSet) *options {
 	fs.DurationVar(&o.limit, "limit", time.Minute, "longest a failover may take before it counts as not converged")
 	fs.DurationVar(&o.window, "rate-window", 10*time.Second, "fault-free window over which messages are counted (0: skip)")
 	fs.StringVar(&o.json, "json", "", "write the JSON report to this file")
+	fs.StringVar(&o.trace, "trace", "", "hashicorp: write a timeline of every node's state changes, leaders, votes, pre-votes and AppendEntries to this file (- for stderr)")
+	fs.BoolVar(&o.fresh, "fresh", false, "hashicorp: boot a new cluster for each trial and crash its first leader once every node follows it (raftbench's leader-crash), instead of crashing leader after leader of one cluster, -settle apart")
 	fs.BoolVar(&o.quiet, "q", false, "no per-trial progress on stderr")
 	fs.BoolVar(&o.prevote, "prevote", true, "pre-vote (etcd: Config.PreVote, on in etcd's server; hashicorp: on unless Config.PreVoteDisabled)")
 	fs.DurationVar(&o.election, "election-timeout", 0, "election timeout (0: the library's default; etcd 1s, hashicorp 1s)")
@@ -63,6 +69,7 @@ type setup struct {
 	board    *failover.Board
 	cluster  failover.Cluster
 	plan     failover.Plan
+	closers  []io.Closer // files to close when the run ends
 }
 
 func (o *options) build() (*setup, error) {
@@ -73,8 +80,11 @@ func (o *options) build() (*setup, error) {
 	if o.trials < 0 {
 		return nil, fmt.Errorf("-trials %d: want 0 or more", o.trials)
 	}
+	if o.lib != "hashicorp" && (o.fresh || o.trace != "") {
+		return nil, fmt.Errorf("-fresh and -trace: hashicorp only")
+	}
 	s := &setup{latency: lat.String(), board: failover.NewBoard(o.nodes)}
-	s.plan = failover.Plan{Trials: o.trials, Settle: o.settle, Limit: o.limit, RateWindow: o.window, Seed: o.seed}
+	s.plan = failover.Plan{Trials: o.trials, Settle: o.settle, Limit: o.limit, RateWindow: o.window, Seed: o.seed, Fresh: o.fresh}
 	switch o.lib {
 	case "etcd":
 		election := o.election
@@ -104,6 +114,18 @@ func (o *options) build() (*setup, error) {
 		}
 		cfg := hashiraft.Config{Nodes: o.nodes, HeartbeatTimeout: o.hbTimeout, ElectionTimeout: election,
 			LeaderLeaseTimeout: o.leaseTimeout, PreVoteDisabled: !o.prevote, Latency: lat, Seed: o.seed}
+		switch o.trace {
+		case "":
+		case "-":
+			cfg.Trace = os.Stderr
+		default:
+			f, err := os.Create(o.trace)
+			if err != nil {
+				return nil, err
+			}
+			s.closers = append(s.closers, f)
+			cfg.Trace = f
+		}
 		c, err := hashiraft.New(cfg, s.board)
 		if err != nil {
 			return nil, err
@@ -115,6 +137,7 @@ func (o *options) build() (*setup, error) {
 			"heartbeat_timeout": o.hbTimeout.String(), "election_timeout": election.String(),
 			"leader_lease_timeout": o.leaseTimeout.String(), "prevote": strconv.FormatBool(o.prevote),
 			"commit_timeout": "50ms (default)", "stores": "InmemStore, InmemSnapshotStore",
+			"fresh": strconv.FormatBool(o.fresh),
 		}
 	default:
 		return nil, fmt.Errorf("-lib %q: want etcd or hashicorp", o.lib)

@@ -22,6 +22,9 @@ func TestBuild(t *testing.T) {
 		{[]string{"-lib", "etcd", "-election-timeout", "150ms"}, "multiple of -heartbeat", nil, 0},
 		{[]string{"-lib", "hashicorp", "-lease-timeout", "2s"}, "LeaderLeaseTimeout", nil, 0},
 		{[]string{"-lib", "zookeeper"}, "want etcd or hashicorp", nil, 0},
+		{[]string{"-lib", "hashicorp", "-fresh"}, "", map[string]string{"fresh": "true", "heartbeat_timeout": "1s"}, 100 * time.Millisecond},
+		{[]string{"-lib", "etcd", "-fresh"}, "hashicorp only", nil, 0},
+		{[]string{"-lib", "etcd", "-trace", "-"}, "hashicorp only", nil, 0},
 		{[]string{"-latency", "slow"}, "latency", nil, 0},
 	} {
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
