@@ -268,8 +268,9 @@ func (o Options) Validate() error {
 // peers' own (raft.Config.Warnings), and a timeout or an RPC timeout
 // shorter than a round trip.
 func (s Setting) Warnings(o Options) []string {
-	w := s.Raft(o).Warnings()
-	if cfg := s.Raft(o); cfg.HeartbeatInterval != s.Interval {
+	cfg := s.Raft(o)
+	w := cfg.Warnings()
+	if cfg.HeartbeatInterval != s.Interval {
 		w = append(w, fmt.Sprintf("variant %s heartbeats every %v, not every -interval %v (see -variant in -h)", s.Variant, cfg.HeartbeatInterval, s.Interval))
 	}
 	var rtt time.Duration

@@ -212,18 +212,7 @@ func CompareRun(ref Reference, settings []bench.Setting, o bench.Options, result
 		if !ok || i >= len(results) {
 			continue
 		}
-		var ms []float64
-		for _, r := range results[i] {
-			if r.Outcome == bench.NotStarted {
-				continue // no crash happened: nothing to time
-			}
-			if r.Stable == bench.NotReached {
-				ms = append(ms, math.Inf(1)) // never converged: slower than any trial that did
-				continue
-			}
-			ms = append(ms, r.Stable.Seconds()*1000)
-		}
-		rows = append(rows, Compare(l, i, ms))
+		rows = append(rows, Compare(l, i, DowntimesMs(results[i])))
 	}
 	return rows
 }
@@ -267,4 +256,21 @@ func percent(e float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%+.0f%%", 100*e)
+}
+
+// DowntimesMs is the downtime of each trial that injected its fault, in
+// ms: a trial that never converged is +Inf, slower than any that did; one
+// that never started has no downtime and is left out.
+func DowntimesMs(results []bench.Result) []float64 {
+	var ms []float64
+	for _, r := range results {
+		switch {
+		case r.Outcome == bench.NotStarted:
+		case r.Stable == bench.NotReached:
+			ms = append(ms, math.Inf(1))
+		default:
+			ms = append(ms, r.Stable.Seconds()*1000)
+		}
+	}
+	return ms
 }

@@ -3,7 +3,6 @@ package fidelity
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/bench/stats"
@@ -34,16 +33,7 @@ func Measured(name string, settings []bench.Setting, o bench.Options, results []
 		if s.Loss != 0 || i >= len(results) {
 			continue
 		}
-		var ms []float64
-		for _, r := range results[i] {
-			switch {
-			case r.Outcome == bench.NotStarted:
-			case r.Stable == bench.NotReached:
-				ms = append(ms, math.Inf(1))
-			default:
-				ms = append(ms, r.Stable.Seconds()*1000)
-			}
-		}
+		ms := DowntimesMs(results[i])
 		if len(ms) == 0 {
 			continue
 		}

@@ -401,15 +401,7 @@ func (c *Cluster) State(i int) (term int, isLeader bool) {
 }
 
 // Leader returns the live peer that last said it leads the highest term.
-func (c *Cluster) Leader() (id int, ok bool) {
-	best, id := -1, -1
-	for i := range c.cfg.Nodes {
-		if term, lead := c.State(i); lead && term > best {
-			best, id = term, i
-		}
-	}
-	return id, id >= 0
-}
+func (c *Cluster) Leader() (id int, ok bool) { return sim.LeaderOf(c.cfg.Nodes, c.State) }
 
 // Alive reports whether peer i's process runs (started and not crashed).
 func (c *Cluster) Alive(i int) bool {
@@ -487,72 +479,45 @@ func (c *Cluster) setConnected(op string, i int, up bool) error {
 	if err := c.checkPeer(op, i); err != nil {
 		return err
 	}
-	c.net.mu.Lock()
-	c.net.connected[i] = up
-	c.net.mu.Unlock()
-	if up {
-		c.fault(i, "connect")
-	} else {
-		c.fault(i, "disconnect")
-	}
+	c.rewire(i, func(w *sim.Wiring) string { return w.SetConnected(i, up) })
 	return nil
 }
 
 // Partition splits the network into groups that cannot reach each other;
 // peers named in no group are each isolated on their own.
 func (c *Cluster) Partition(groups ...[]int) error {
-	assign, err := sim.PartitionGroups(c.cfg.Nodes, groups...)
-	if err != nil {
+	if _, err := sim.PartitionGroups(c.cfg.Nodes, groups...); err != nil {
 		return err
 	}
-	c.net.mu.Lock()
-	copy(c.net.group, assign)
-	c.net.mu.Unlock()
-	c.fault(-1, fmt.Sprint("partition ", groups))
+	c.rewire(-1, func(w *sim.Wiring) string { return w.Partition(groups...) })
 	return nil
 }
 
 // CutLink makes the link from one peer to another carry nothing, in that
 // direction only (see sim.Cluster.CutLink).
-func (c *Cluster) CutLink(from, to int) error { return c.setLink("CutLink", from, to, true) }
+func (c *Cluster) CutLink(from, to int) error { return c.setCut("CutLink", from, to, true) }
 
 // RestoreLink undoes CutLink.
-func (c *Cluster) RestoreLink(from, to int) error { return c.setLink("RestoreLink", from, to, false) }
+func (c *Cluster) RestoreLink(from, to int) error { return c.setCut("RestoreLink", from, to, false) }
 
-func (c *Cluster) setLink(op string, from, to int, cut bool) error {
-	if err := c.checkPeer(op, from); err != nil {
-		return err
+func (c *Cluster) setCut(op string, from, to int, cut bool) error {
+	if err := sim.CheckLink(c.cfg.Nodes, from, to); err != nil {
+		return fmt.Errorf("live: %s(%d, %d): %w", op, from, to, err)
 	}
-	if err := c.checkPeer(op, to); err != nil {
-		return err
-	}
-	if from == to {
-		return fmt.Errorf("live: %s(%d, %d): a peer has no link to itself", op, from, to)
-	}
-	c.net.mu.Lock()
-	if c.net.cut == nil {
-		c.net.cut = map[sim.Link]bool{}
-	}
-	if cut {
-		c.net.cut[sim.Link{From: from, To: to}] = true
-	} else {
-		delete(c.net.cut, sim.Link{From: from, To: to})
-	}
-	c.net.mu.Unlock()
-	what := "cut"
-	if !cut {
-		what = "restore"
-	}
-	c.fault(-1, fmt.Sprintf("%s link %d->%d", what, from, to))
+	c.rewire(-1, func(w *sim.Wiring) string { return w.SetCut(from, to, cut) })
 	return nil
 }
 
 // Heal removes any partition (disconnected peers stay disconnected).
-func (c *Cluster) Heal() {
+func (c *Cluster) Heal() { c.rewire(-1, (*sim.Wiring).Heal) }
+
+// rewire applies one fault to the links' proxies and puts it on the
+// timeline, on peer (-1: the network).
+func (c *Cluster) rewire(peer int, fault func(*sim.Wiring) string) {
 	c.net.mu.Lock()
-	clear(c.net.group)
+	what := fault(c.net.wires)
 	c.net.mu.Unlock()
-	c.fault(-1, "heal")
+	c.fault(peer, what)
 }
 
 // Stats returns the RPC counts the links have seen.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
@@ -26,18 +25,14 @@ import (
 // both worlds. The proxy also counts every call, as sim.Stats, and reports
 // its outcome on the timeline.
 type network struct {
-	cfg     sim.Network
 	timeout time.Duration
 	now     func() time.Duration
 	emit    func(sim.Event)
 
-	mu        sync.Mutex
-	rng       *rand.Rand
-	targets   []livepb.RaftClient // the current incarnation of each peer; nil while down
-	connected []bool
-	group     []int
-	cut       map[sim.Link]bool // one-way links that carry nothing
-	stats     [2]sim.RPCStats
+	mu      sync.Mutex
+	wires   *sim.Wiring         // guarded by mu
+	targets []livepb.RaftClient // the current incarnation of each peer; nil while down
+	stats   [2]sim.RPCStats
 
 	servers []*grpc.Server
 	addrs   [][]string // addrs[from][to]: the proxy from dials to reach to
@@ -52,15 +47,12 @@ func newNetwork(n int, cfg sim.Network, seed uint64, host string, now func() tim
 		timeout = sim.DefaultRPCTimeout
 	}
 	nw := &network{
-		cfg: cfg, timeout: timeout, now: now, emit: emit,
-		rng:       rand.New(rand.NewPCG(seed^0x6a09e667f3bcc909, seed+1)),
-		targets:   make([]livepb.RaftClient, n),
-		connected: make([]bool, n),
-		group:     make([]int, n),
-		addrs:     make([][]string, n),
+		timeout: timeout, now: now, emit: emit,
+		wires:   sim.NewWiring(n, cfg, sim.NetworkRNG(seed)),
+		targets: make([]livepb.RaftClient, n),
+		addrs:   make([][]string, n),
 	}
 	for i := range n {
-		nw.connected[i] = true
 		nw.addrs[i] = make([]string, n)
 		for j := range n {
 			if i == j {
@@ -93,23 +85,6 @@ func (nw *network) setTarget(i int, c livepb.RaftClient) {
 	nw.mu.Lock()
 	nw.targets[i] = c
 	nw.mu.Unlock()
-}
-
-func (nw *network) upLocked(from, to int) bool {
-	return nw.connected[from] && nw.connected[to] && nw.group[from] == nw.group[to] && !nw.cut[sim.Link{From: from, To: to}]
-}
-
-func (nw *network) lostLocked() bool { return nw.cfg.Loss > 0 && nw.rng.Float64() < nw.cfg.Loss }
-
-func (nw *network) latencyLocked(from, to int) time.Duration {
-	model := nw.cfg.Latency
-	if l, ok := nw.cfg.Links[sim.Link{From: from, To: to}]; ok {
-		model = l
-	}
-	if model == nil {
-		return 0
-	}
-	return model.Sample(nw.rng)
 }
 
 func (nw *network) counts() sim.Stats {
@@ -174,14 +149,14 @@ func (l *link) carry(callerCtx context.Context, kind sim.RPCKind, term int, forw
 	nw.stats[kind].Sent++
 	outcome := sim.Replied
 	switch {
-	case !nw.upLocked(l.from, l.to):
+	case !nw.wires.Up(l.from, l.to):
 		outcome = sim.Unreachable
-	case nw.lostLocked():
+	case nw.wires.Lost():
 		outcome = sim.LostRequest
 	}
 	var delay time.Duration
 	if outcome == sim.Replied {
-		delay = nw.latencyLocked(l.from, l.to)
+		delay = nw.wires.Latency(l.from, l.to)
 	}
 	nw.mu.Unlock()
 	if outcome != sim.Replied {
@@ -206,13 +181,13 @@ func (l *link) carry(callerCtx context.Context, kind sim.RPCKind, term int, forw
 
 	nw.mu.Lock()
 	switch {
-	case !nw.upLocked(l.to, l.from):
+	case !nw.wires.Up(l.to, l.from):
 		outcome = sim.Unreachable
-	case nw.lostLocked():
+	case nw.wires.Lost():
 		outcome = sim.LostReply
 	}
 	if outcome == sim.Replied {
-		delay = nw.latencyLocked(l.to, l.from)
+		delay = nw.wires.Latency(l.to, l.from)
 		if time.Now().Add(delay).After(deadline) {
 			outcome = sim.TimedOut
 		}
@@ -223,7 +198,7 @@ func (l *link) carry(callerCtx context.Context, kind sim.RPCKind, term int, forw
 	}
 	time.Sleep(delay)
 	nw.mu.Lock()
-	if !nw.upLocked(l.to, l.from) {
+	if !nw.wires.Up(l.to, l.from) {
 		outcome = sim.Unreachable // cut while the reply was in flight
 	}
 	nw.mu.Unlock()
@@ -235,7 +210,7 @@ func (l *link) deliver(ctx context.Context, kind sim.RPCKind, forward func(conte
 	nw := l.nw
 	nw.mu.Lock()
 	target := nw.targets[l.to]
-	up := nw.upLocked(l.from, l.to)
+	up := nw.wires.Up(l.from, l.to)
 	nw.mu.Unlock()
 	switch {
 	case target == nil:

@@ -174,18 +174,14 @@ func NewCluster(cfg Config) (*Cluster, error) {
 		timeout = DefaultRPCTimeout
 	}
 	n := &network{
-		cfg:       cfg.Network,
-		timeout:   timeout,
-		rt:        c.eng,
-		c:         c,
-		rng:       rand.New(rand.NewPCG(cfg.Seed^0x6a09e667f3bcc909, cfg.Seed+1)),
-		current:   make([]*incarnation, cfg.Nodes),
-		connected: make([]bool, cfg.Nodes),
-		group:     make([]int, cfg.Nodes),
-		stores:    make([]*store, cfg.Nodes),
+		timeout: timeout,
+		rt:      c.eng,
+		c:       c,
+		wires:   NewWiring(cfg.Nodes, cfg.Network, NetworkRNG(cfg.Seed)),
+		current: make([]*incarnation, cfg.Nodes),
+		stores:  make([]*store, cfg.Nodes),
 	}
 	for i := range cfg.Nodes {
-		n.connected[i] = true
 		n.stores[i] = &store{}
 	}
 	c.net = n
@@ -327,14 +323,14 @@ func (c *Cluster) State(i int) (term int, isLeader bool) {
 }
 
 // Leader returns the live peer that believes it leads the highest term.
-func (c *Cluster) Leader() (id int, ok bool) {
-	best := -1
-	id = -1
-	for i := range c.cfg.Nodes {
-		if !c.Alive(i) {
-			continue
-		}
-		if term, lead := c.State(i); lead && term > best {
+func (c *Cluster) Leader() (id int, ok bool) { return LeaderOf(c.cfg.Nodes, c.State) }
+
+// LeaderOf is, of n peers whose state says whether they lead (a crashed
+// peer never does), the one that leads the highest term.
+func LeaderOf(n int, state func(i int) (term int, isLeader bool)) (id int, ok bool) {
+	best, id := -1, -1
+	for i := range n {
+		if term, lead := state(i); lead && term > best {
 			best, id = term, i
 		}
 	}
@@ -409,28 +405,17 @@ func (c *Cluster) setConnected(op string, i int, up bool) error {
 	if err := c.checkPeer(op, i); err != nil {
 		return err
 	}
-	c.net.mu.Lock()
-	c.net.connected[i] = up
-	c.net.mu.Unlock()
-	if up {
-		c.fault(i, "connect")
-	} else {
-		c.fault(i, "disconnect")
-	}
+	c.rewire(i, func(w *Wiring) string { return w.SetConnected(i, up) })
 	return nil
 }
 
 // Partition splits the network into groups that cannot reach each other.
 // Peers named in no group are each isolated on their own.
 func (c *Cluster) Partition(groups ...[]int) error {
-	assign, err := PartitionGroups(c.cfg.Nodes, groups...)
-	if err != nil {
+	if _, err := PartitionGroups(c.cfg.Nodes, groups...); err != nil {
 		return err
 	}
-	c.net.mu.Lock()
-	copy(c.net.group, assign)
-	c.net.mu.Unlock()
-	c.fault(-1, fmt.Sprint("partition ", groups))
+	c.rewire(-1, func(w *Wiring) string { return w.Partition(groups...) })
 	return nil
 }
 
@@ -438,37 +423,26 @@ func (c *Cluster) Partition(groups ...[]int) error {
 // direction only: from's requests and replies to to are lost, to's still
 // reach from. A one-way fault, as a misconfigured firewall or a failing
 // NIC queue makes.
-func (c *Cluster) CutLink(from, to int) error { return c.setLink("CutLink", from, to, true) }
+func (c *Cluster) CutLink(from, to int) error { return c.setCut("CutLink", from, to, true) }
 
 // RestoreLink undoes CutLink.
-func (c *Cluster) RestoreLink(from, to int) error { return c.setLink("RestoreLink", from, to, false) }
+func (c *Cluster) RestoreLink(from, to int) error { return c.setCut("RestoreLink", from, to, false) }
 
-func (c *Cluster) setLink(op string, from, to int, cut bool) error {
-	if err := c.checkPeer(op, from); err != nil {
-		return err
+func (c *Cluster) setCut(op string, from, to int, cut bool) error {
+	if err := CheckLink(c.cfg.Nodes, from, to); err != nil {
+		return fmt.Errorf("sim: %s(%d, %d): %w", op, from, to, err)
 	}
-	if err := c.checkPeer(op, to); err != nil {
-		return err
-	}
-	if from == to {
-		return fmt.Errorf("sim: %s(%d, %d): a peer has no link to itself", op, from, to)
-	}
-	c.net.mu.Lock()
-	if c.net.cut == nil {
-		c.net.cut = map[Link]bool{}
-	}
-	if cut {
-		c.net.cut[Link{from, to}] = true
-	} else {
-		delete(c.net.cut, Link{from, to})
-	}
-	c.net.mu.Unlock()
-	what := "cut"
-	if !cut {
-		what = "restore"
-	}
-	c.fault(-1, fmt.Sprintf("%s link %d->%d", what, from, to))
+	c.rewire(-1, func(w *Wiring) string { return w.SetCut(from, to, cut) })
 	return nil
+}
+
+// rewire applies one fault to the links and puts it on the timeline, on
+// peer (-1: the network).
+func (c *Cluster) rewire(peer int, fault func(*Wiring) string) {
+	c.net.mu.Lock()
+	what := fault(c.net.wires)
+	c.net.mu.Unlock()
+	c.fault(peer, what)
 }
 
 // PartitionGroups gives each of n peers the number of its group: the
@@ -501,12 +475,7 @@ func PartitionGroups(n int, groups ...[]int) ([]int, error) {
 }
 
 // Heal removes any partition (disconnected peers stay disconnected).
-func (c *Cluster) Heal() {
-	c.net.mu.Lock()
-	clear(c.net.group)
-	c.net.mu.Unlock()
-	c.fault(-1, "heal")
-}
+func (c *Cluster) Heal() { c.rewire(-1, (*Wiring).Heal) }
 
 // Stats returns the RPC counters so far.
 func (c *Cluster) Stats() Stats {

@@ -3,7 +3,6 @@ package sim
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -76,38 +75,15 @@ type Stats struct {
 
 // network carries RPCs between the current incarnations of the peers.
 type network struct {
-	cfg     Network
 	timeout time.Duration
 	rt      raft.Runtime
 	c       *Cluster
 
-	mu        sync.Mutex
-	rng       *rand.Rand
-	current   []*incarnation // nil while crashed
-	connected []bool
-	group     []int         // peers talk only within a group
-	cut       map[Link]bool // one-way links that carry nothing (CutLink)
-	stores    []*store
-	stats     [2]RPCStats
-}
-
-func (n *network) linkUpLocked(from, to int) bool {
-	return n.connected[from] && n.connected[to] && n.group[from] == n.group[to] && !n.cut[Link{from, to}]
-}
-
-func (n *network) lostLocked() bool {
-	return n.cfg.Loss > 0 && n.rng.Float64() < n.cfg.Loss
-}
-
-func (n *network) latencyLocked(from, to int) time.Duration {
-	model := n.cfg.Latency
-	if l, ok := n.cfg.Links[Link{from, to}]; ok {
-		model = l
-	}
-	if model == nil {
-		return 0
-	}
-	return model.Sample(n.rng)
+	mu      sync.Mutex
+	wires   *Wiring        // guarded by mu
+	current []*incarnation // nil while crashed
+	stores  []*store
+	stats   [2]RPCStats
 }
 
 // endpoint is one incarnation's view of the network; it implements
@@ -200,14 +176,14 @@ func (r *rpc) send() bool {
 	n.stats[r.kind].Sent++
 	outcome := Replied
 	switch {
-	case !n.linkUpLocked(r.from, r.to):
+	case !n.wires.Up(r.from, r.to):
 		outcome = Unreachable
-	case n.lostLocked():
+	case n.wires.Lost():
 		outcome = LostRequest
 	}
 	var delay time.Duration
 	if outcome == Replied {
-		delay = n.latencyLocked(r.from, r.to)
+		delay = n.wires.Latency(r.from, r.to)
 	}
 	n.mu.Unlock()
 	if outcome != Replied {
@@ -239,7 +215,7 @@ func (r *rpc) deliver() bool {
 	switch {
 	case target == nil:
 		outcome = TargetDown
-	case !n.linkUpLocked(r.from, r.to):
+	case !n.wires.Up(r.from, r.to):
 		outcome = Unreachable
 	}
 	if outcome == Replied {
@@ -265,13 +241,13 @@ func (r *rpc) deliver() bool {
 	switch {
 	case target.dead.Load():
 		outcome = TargetDown // crashed before its reply left
-	case !n.linkUpLocked(r.to, r.from):
+	case !n.wires.Up(r.to, r.from):
 		outcome = Unreachable
-	case n.lostLocked():
+	case n.wires.Lost():
 		outcome = LostReply
 	}
 	if outcome == Replied {
-		delay = n.latencyLocked(r.to, r.from)
+		delay = n.wires.Latency(r.to, r.from)
 		if n.rt.Now()+delay-r.start > n.timeout {
 			outcome = TimedOut
 		}
@@ -283,7 +259,7 @@ func (r *rpc) deliver() bool {
 
 	n.rt.Sleep(delay)
 	n.mu.Lock()
-	if !n.linkUpLocked(r.to, r.from) {
+	if !n.wires.Up(r.to, r.from) {
 		outcome = Unreachable // cut while the reply was in flight
 	} else {
 		n.stats[r.kind].Replied++

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 
@@ -31,25 +30,14 @@ func compareFlags(out *string) *cli {
 func compare(args []string, stdout, stderr io.Writer) int {
 	var outDir string
 	c := compareFlags(&outDir)
-	var dirs []string
-	for rest := args; ; rest = c.fs.Args()[1:] {
-		if err := c.fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				c.printUsage(stdout)
-				return exitOK
-			}
-			if c.refused != nil {
-				err = c.refused
-			} else {
-				err = c.parseError(err)
-			}
-			fmt.Fprintf(stderr, "raftbench compare: %v\n", err)
-			return exitUsage
-		}
-		if c.fs.NArg() == 0 {
-			break
-		}
-		dirs = append(dirs, c.fs.Arg(0))
+	dirs, err := c.parseWithArguments(args)
+	if errors.Is(err, flag.ErrHelp) {
+		c.printUsage(stdout)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "raftbench compare: %v\n", err)
+		return exitUsage
 	}
 	if len(dirs) != 2 {
 		fmt.Fprintln(stderr, "raftbench compare: want two output folders: the measured run's, then the simulated run's")
@@ -94,7 +82,7 @@ func compare(args []string, stdout, stderr io.Writer) int {
 	for _, r := range rows {
 		indices = append(indices, r.Point)
 		mi := settingIndex(measured.Summary.Settings, simulated.Summary.Settings[r.Point])
-		lines = append(lines, plots.MeasuredFrom(r.Point, name, downtimesMs(measured.Outcome.Results[mi])))
+		lines = append(lines, plots.MeasuredFrom(r.Point, name, fidelity.DowntimesMs(measured.Outcome.Results[mi])))
 	}
 	chart, err := plots.CDF(in, indices, plots.Stable, false, lines...)
 	if err == nil {
@@ -120,20 +108,6 @@ func settingIndex(settings []bench.Setting, s bench.Setting) int {
 		}
 	}
 	return -1
-}
-
-func downtimesMs(rs []bench.Result) []float64 {
-	var ms []float64
-	for _, r := range rs {
-		switch {
-		case r.Outcome == bench.NotStarted:
-		case r.Stable == bench.NotReached:
-			ms = append(ms, math.Inf(1))
-		default:
-			ms = append(ms, r.Stable.Seconds()*1000)
-		}
-	}
-	return ms
 }
 
 func writeCompareTable(path string, dirs []string, ref fidelity.Reference, rows []fidelity.Row, so bench.Options) error {

@@ -298,3 +298,23 @@ func variantHelp() string {
 	}
 	return b.String()
 }
+
+// parseWithArguments reads flags and plain arguments in any order (package
+// flag stops at the first argument that is not a flag: a folder may come
+// before the flags), and returns the arguments. Its errors are parse's:
+// flag.ErrHelp for -h, a FieldError for a refused value.
+func (c *cli) parseWithArguments(args []string) ([]string, error) {
+	var plainArgs []string
+	for rest := args; ; rest = c.fs.Args()[1:] {
+		if err := c.fs.Parse(rest); err != nil {
+			if c.refused != nil {
+				return nil, c.refused
+			}
+			return nil, c.parseError(err)
+		}
+		if c.fs.NArg() == 0 {
+			return plainArgs, nil
+		}
+		plainArgs = append(plainArgs, c.fs.Arg(0))
+	}
+}

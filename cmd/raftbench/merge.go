@@ -26,25 +26,14 @@ func mergeFlags() *cli {
 // report made from them.
 func merge(args []string, stdout, stderr io.Writer) int {
 	c := mergeFlags()
-	var positional []string
-	for rest := args; ; rest = c.fs.Args()[1:] {
-		if err := c.fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				c.printUsage(stdout)
-				return exitOK
-			}
-			if c.refused != nil {
-				err = c.refused
-			} else {
-				err = c.parseError(err)
-			}
-			fmt.Fprintf(stderr, "raftbench merge: %v\n", err)
-			return exitUsage
-		}
-		if c.fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, c.fs.Arg(0))
+	positional, err := c.parseWithArguments(args)
+	if errors.Is(err, flag.ErrHelp) {
+		c.printUsage(stdout)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "raftbench merge: %v\n", err)
+		return exitUsage
 	}
 	if len(positional) < 2 {
 		fmt.Fprintln(stderr, "raftbench merge: want the folder to write, then every shard's output folder (e.g. raftbench merge merged shard-0 shard-1)")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/raftbench/raftbench/bench"
 	"github.com/raftbench/raftbench/report"
 )
 
@@ -21,27 +22,18 @@ func reportFlags() *cli {
 // output folder, made again (with other limits, or after an upgrade).
 func rebuildReport(args []string, stdout, stderr io.Writer) int {
 	c := reportFlags()
-	// package flag stops at the first argument that is not a flag; the
-	// folder may come before the limits, so parse on past it.
-	var dirs []string
-	for rest := args; ; rest = c.fs.Args()[1:] {
-		if err := c.fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				c.printUsage(stdout)
-				return exitOK
-			}
-			if c.refused != nil {
-				err = fmt.Errorf("%v (see raftbench report -h)", c.refused)
-			} else {
-				err = c.parseError(err)
-			}
-			fmt.Fprintf(stderr, "raftbench report: %v\n", err)
-			return exitUsage
+	// The folder may come before the limits.
+	dirs, err := c.parseWithArguments(args)
+	if errors.Is(err, flag.ErrHelp) {
+		c.printUsage(stdout)
+		return exitOK
+	}
+	if err != nil {
+		if fe := (*bench.FieldError)(nil); errors.As(err, &fe) {
+			err = fmt.Errorf("%v (see raftbench report -h)", err)
 		}
-		if c.fs.NArg() == 0 {
-			break
-		}
-		dirs = append(dirs, c.fs.Arg(0))
+		fmt.Fprintf(stderr, "raftbench report: %v\n", err)
+		return exitUsage
 	}
 	if len(dirs) != 1 {
 		fmt.Fprintln(stderr, "raftbench report: want one argument, the output folder of a run (e.g. raftbench-out/20261126-024617)")
